@@ -1,0 +1,49 @@
+using System.Text;
+
+namespace EporeX;
+
+/// <summary>What a backend can watch and how, known before anything is registered.</summary>
+/// <param name="Interests">Every <see cref="Interest"/> flag the backend supports.</param>
+/// <param name="Edge">Whether <see cref="PollMode.Edge"/> and <see cref="PollMode.EdgeOneshot"/> are supported.</param>
+/// <param name="Oneshot">Whether <see cref="PollMode.Oneshot"/> (and, with <paramref name="Edge"/>, <see cref="PollMode.EdgeOneshot"/>) is supported.</param>
+/// <param name="RegularFiles">
+/// Whether regular files and directories can be registered (poll(2) reports them always ready; epoll
+/// refuses them with EPERM).
+/// </param>
+public readonly record struct EventQueueCapabilities(Interest Interests, bool Edge, bool Oneshot, bool RegularFiles)
+{
+    /// <summary>True when every flag of <paramref name="interest"/> is supported.</summary>
+    public bool Supports(Interest interest) => (interest & ~Interests) == 0;
+
+    /// <summary>True when <paramref name="mode"/> is supported.</summary>
+    public bool Supports(PollMode mode) => mode switch
+    {
+        PollMode.Level => true,
+        PollMode.Edge => Edge,
+        PollMode.Oneshot => Oneshot,
+        PollMode.EdgeOneshot => Edge && Oneshot,
+        _ => false,
+    };
+
+    /// <summary>For example <c>interests: Readable, Writable, Priority; modes: Level, Edge, Oneshot, EdgeOneshot</c>.</summary>
+    public override string ToString()
+    {
+        var modes = new StringBuilder("Level");
+        if (Edge)
+        {
+            modes.Append(", Edge");
+        }
+
+        if (Oneshot)
+        {
+            modes.Append(", Oneshot");
+        }
+
+        if (Edge && Oneshot)
+        {
+            modes.Append(", EdgeOneshot");
+        }
+
+        return $"interests: {Interests}; modes: {modes}; regular files: {(RegularFiles ? "yes" : "no")}";
+    }
+}

@@ -1,0 +1,42 @@
+using System;
+using System.Runtime.InteropServices;
+using EporeX.Unix;
+
+namespace EporeX;
+
+/// <summary>
+/// Turns a refused operation into the typed exception every backend raises for it, so that the same
+/// mistake fails the same way whatever the kernel mechanism.
+/// </summary>
+internal static class EventQueueErrors
+{
+    public static AlreadyRegisteredException AlreadyRegistered(int fd, string backend, int errno = 0) =>
+        new($"Descriptor {fd} is already registered with this {backend} queue; call Reregister to change its interest or token.", errno, fd);
+
+    public static NotRegisteredException NotRegistered(int fd, string backend, string operation, int errno = 0) =>
+        new($"{operation}: descriptor {fd} is not registered with this {backend} queue.", errno, fd);
+
+    public static InvalidDescriptorException NotOpen(int fd, string operation, int errno) =>
+        new($"{operation}: {fd} is not an open descriptor ({Describe(errno)}).", errno, fd);
+
+    public static UnsupportedDescriptorException RegularFile(int fd, string backend, int errno) =>
+        new($"{backend} cannot watch descriptor {fd} ({Describe(errno)}): it is a regular file or a directory, which is always ready for reading and writing. Read it directly, or use the poll backend.", errno, fd);
+
+    public static NotSupportedException Mode(PollMode mode, string backend, EventQueueCapabilities capabilities) =>
+        new($"The {backend} backend does not support PollMode.{mode} ({capabilities}). Edge-triggered modes need epoll or kqueue.");
+
+    public static NotSupportedException InterestNotSupported(Interest interest, string backend, EventQueueCapabilities capabilities) =>
+        new($"The {backend} backend does not support Interest.{interest} ({capabilities}).");
+
+    /// <summary>The general case: names the call, the descriptor and the errno.</summary>
+    public static EventQueueException Kernel(string operation, int fd, int errno) =>
+        errno == Errno.EBADF ? NotOpen(fd, operation, errno)
+        : new EventQueueException($"{operation} failed for descriptor {fd}: {Describe(errno)}.", errno, fd);
+
+    /// <summary>A failure that concerns no descriptor (creating the queue, for example).</summary>
+    public static EventQueueException Kernel(string operation, int errno) =>
+        new($"{operation} failed: {Describe(errno)}.", errno, -1);
+
+    /// <summary>For example <c>EBADF: Bad file descriptor</c>.</summary>
+    public static string Describe(int errno) => $"{Errno.Name(errno)}: {Marshal.GetPInvokeErrorMessage(errno)}";
+}

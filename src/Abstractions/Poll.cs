@@ -1,0 +1,106 @@
+using System;
+using System.Threading;
+
+namespace EporeX;
+
+/// <summary>
+/// The one thread that waits: <see cref="Wait(Events, TimeSpan?)"/> blocks until a registered descriptor is
+/// ready, a <see cref="Waker"/> wakes it, or the timeout passes. Registrations go through
+/// <see cref="Registry"/>, from any thread.
+/// </summary>
+/// <remarks>
+/// Create one with the factory (<c>EventQueueFactory.CreatePoll()</c>), through dependency injection
+/// (<c>services.AddEventQueue()</c>), with the one-liner <c>EventQueue.CreatePoll()</c> of the EporeX
+/// package, or around any <see cref="IEventQueue"/>.
+/// </remarks>
+public sealed class Poll : IDisposable
+{
+    private readonly IEventQueue _queue;
+    private int _waiting;
+    private int _disposed;
+
+    /// <summary>Wraps a backend's queue; the Poll owns it from now on and disposes it.</summary>
+    /// <exception cref="ArgumentNullException"><paramref name="queue"/> is null.</exception>
+    public Poll(IEventQueue queue)
+    {
+        ArgumentNullException.ThrowIfNull(queue);
+        _queue = queue;
+        Registry = new Registry(queue);
+    }
+
+    /// <summary>Where descriptors are registered; shareable with other threads.</summary>
+    public Registry Registry { get; }
+
+    /// <summary>The backend's name: <c>epoll</c>, <c>kqueue</c>, <c>poll</c>.</summary>
+    public string Backend => _queue.Name;
+
+    /// <summary>The interests and modes this backend supports.</summary>
+    public EventQueueCapabilities Capabilities => _queue.Capabilities;
+
+    /// <summary>
+    /// Waits for readiness and fills <paramref name="events"/> (cleared first). Returns how many events it
+    /// delivered: 0 when the timeout passed, or when the Poll was disposed during the wait.
+    /// </summary>
+    /// <param name="events">The buffer to fill. More ready descriptors than it holds are delivered by the next waits.</param>
+    /// <param name="timeout">
+    /// Null: wait until something is ready. <see cref="TimeSpan.Zero"/>: never block. Positive: at most
+    /// this long; a timeout below the backend's resolution is rounded up (a 0.5 ms wait sleeps, it never
+    /// spins). A signal does not end the wait early: it resumes with the time that is left.
+    /// </param>
+    /// <exception cref="ArgumentNullException"><paramref name="events"/> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="timeout"/> is negative (use null for no limit).</exception>
+    /// <exception cref="InvalidOperationException">Another thread is already waiting on this Poll.</exception>
+    /// <exception cref="ObjectDisposedException">The Poll is disposed.</exception>
+    public int Wait(Events events, TimeSpan? timeout = null)
+    {
+        ArgumentNullException.ThrowIfNull(events);
+        if (timeout is { } t && t < TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(timeout), t, "The timeout must not be negative; pass null to wait without a limit.");
+        }
+
+        if (Interlocked.CompareExchange(ref _waiting, 1, 0) != 0)
+        {
+            ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+            throw new InvalidOperationException("Another thread is already waiting on this Poll; only one thread may wait at a time.");
+        }
+
+        try
+        {
+            ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+            events.Clear();
+            var count = _queue.Wait(events.Storage, timeout);
+            events.SetCount(count);
+            return count;
+        }
+        finally
+        {
+            Volatile.Write(ref _waiting, 0);
+        }
+    }
+
+    /// <summary>
+    /// Closes the queue. A wait blocked on another thread returns promptly (with no events) before any
+    /// descriptor is closed; every later call throws <see cref="ObjectDisposedException"/>. Calling it
+    /// again does nothing.
+    /// </summary>
+    public void Dispose()
+    {
+        // The exchange is a full fence: a Wait that enters after it sees _disposed, and this thread sees
+        // a Wait that entered before it.
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        Registry.Close();
+        _queue.Interrupt();
+        var spinner = default(SpinWait);
+        while (Volatile.Read(ref _waiting) != 0)
+        {
+            spinner.SpinOnce(sleep1Threshold: 20);
+        }
+
+        Registry.DisposeQueue();
+    }
+}

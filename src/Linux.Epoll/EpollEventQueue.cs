@@ -1,0 +1,281 @@
+using System;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Threading;
+using EporeX.Unix;
+using static EporeX.Linux.Epoll.Interop.Epoll;
+
+namespace EporeX.Linux.Epoll;
+
+/// <summary>
+/// The epoll backend: one epoll instance (close-on-exec), registrations by epoll_ctl straight into the
+/// kernel, and epoll_wait into a native event buffer that is allocated once and reused. A Wait costs one
+/// system call whatever the number of registered descriptors: O(ready), not O(registered).
+/// </summary>
+public sealed unsafe class EpollEventQueue : IEventQueue
+{
+    /// <summary>The epoll data of the interrupt eventfd. A user token of the same value is still delivered, except by a wait that Dispose interrupts.</summary>
+    private const ulong InterruptData = ulong.MaxValue;
+
+    private static readonly EpollEventLayout Layout = EpollEventLayout.Current;
+
+    /// <summary>0: not tried yet; 1: epoll_pwait2 works; -1: libc or kernel lacks it.</summary>
+    private static int s_pwait2;
+
+    private readonly FileDescriptorHandle _epoll;
+    private readonly FileDescriptorHandle _interrupt;
+    private byte* _buffer;
+    private int _bufferCapacity;
+    private volatile bool _interrupted;
+    private int _disposed;
+
+    /// <summary>Creates an epoll instance and its interrupt eventfd.</summary>
+    /// <exception cref="EventQueueException">epoll_create1 or eventfd failed (EMFILE, ENOMEM…).</exception>
+    public EpollEventQueue()
+    {
+        var epfd = Create1(EPOLL_CLOEXEC);
+        if (epfd < 0)
+        {
+            throw EventQueueErrors.Kernel("epoll_create1", Errno.Last);
+        }
+
+        _epoll = new FileDescriptorHandle(epfd);
+        try
+        {
+            var efd = Interop.EventFd.Create(0, Interop.EventFd.EFD_CLOEXEC | Interop.EventFd.EFD_NONBLOCK);
+            if (efd < 0)
+            {
+                throw EventQueueErrors.Kernel("eventfd", Errno.Last);
+            }
+
+            _interrupt = new FileDescriptorHandle(efd);
+            if (Control(EPOLL_CTL_ADD, efd, EPOLLIN, InterruptData) != 0)
+            {
+                var errno = Errno.Last;
+                _interrupt.Dispose();
+                throw EventQueueErrors.Kernel("epoll_ctl(ADD, interrupt eventfd)", errno);
+            }
+        }
+        catch
+        {
+            _epoll.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary><c>epoll</c>.</summary>
+    public string Name => EpollProvider.BackendName;
+
+    /// <summary>Readable, Writable and Priority; every mode; no regular files (EPERM).</summary>
+    public EventQueueCapabilities Capabilities { get; } =
+        new(Interest.Readable | Interest.Writable | Interest.Priority, Edge: true, Oneshot: true, RegularFiles: false);
+
+    internal bool IsClosed => Volatile.Read(ref _disposed) != 0;
+
+    internal int Descriptor => _epoll.Fd;
+
+    /// <inheritdoc />
+    public void Register(int fd, Registration registration)
+    {
+        if (Control(EPOLL_CTL_ADD, fd, EpollFlags.ToEpoll(registration.Interest, registration.Mode), registration.Token.Value) != 0)
+        {
+            throw AddError(fd, Errno.Last);
+        }
+    }
+
+    /// <inheritdoc />
+    public void Reregister(int fd, Registration previous, Registration next)
+    {
+        if (Control(EPOLL_CTL_MOD, fd, EpollFlags.ToEpoll(next.Interest, next.Mode), next.Token.Value) != 0)
+        {
+            throw ChangeError("epoll_ctl(MOD)", fd, Errno.Last);
+        }
+    }
+
+    /// <inheritdoc />
+    public void Deregister(int fd, Registration previous)
+    {
+        if (Control(EPOLL_CTL_DEL, fd, 0, 0) != 0)
+        {
+            throw ChangeError("epoll_ctl(DEL)", fd, Errno.Last);
+        }
+    }
+
+    /// <summary>
+    /// The kernel knows: epoll drops a descriptor when its file is closed, so if EPOLL_CTL_ADD of the number
+    /// succeeds the old registration is gone; EEXIST means it is alive and this is a duplicate.
+    /// </summary>
+    public bool TryReplaceStale(int fd, Registration stale, Registration next)
+    {
+        if (Control(EPOLL_CTL_ADD, fd, EpollFlags.ToEpoll(next.Interest, next.Mode), next.Token.Value) == 0)
+        {
+            return true;
+        }
+
+        var errno = Errno.Last;
+        return errno == Errno.EEXIST ? false : throw AddError(fd, errno);
+    }
+
+    /// <inheritdoc />
+    public int Wait(Span<Event> events, TimeSpan? timeout)
+    {
+        var max = events.Length;
+        if (max > _bufferCapacity)
+        {
+            Grow(max);
+        }
+
+        var epfd = _epoll.Fd;
+        var left = WaitTimeout.Start(timeout);
+        int n;
+        while ((n = WaitOnce(epfd, max, left)) < 0)
+        {
+            var errno = Errno.Last;
+            if (errno != Errno.EINTR)
+            {
+                throw EventQueueErrors.Kernel("epoll_wait", errno);
+            }
+
+            left = left.Remaining();
+        }
+
+        var size = Layout.Size;
+        var dataOffset = Layout.DataOffset;
+        var delivered = 0;
+        var entry = _buffer;
+        for (var i = 0; i < n; i++, entry += size)
+        {
+            var data = Unsafe.ReadUnaligned<ulong>(entry + dataOffset);
+            if (data == InterruptData && _interrupted)
+            {
+                continue;
+            }
+
+            events[delivered++] = new Event(new Token(data), EpollFlags.ToReadiness(Unsafe.ReadUnaligned<uint>(entry)));
+        }
+
+        return delivered;
+    }
+
+    /// <inheritdoc />
+    public void Interrupt()
+    {
+        _interrupted = true;
+        WriteCounter(_interrupt);
+    }
+
+    /// <inheritdoc />
+    public IEventQueueWaker CreateWaker(Token token) => new EpollWaker(this, token);
+
+    /// <summary>Closes the epoll and interrupt descriptors and frees the event buffer.</summary>
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        _interrupt.Dispose();
+        _epoll.Dispose();
+        NativeMemory.Free(_buffer);
+        _buffer = null;
+        _bufferCapacity = 0;
+    }
+
+    /// <summary>One epoll_ctl; returns 0 or -1 with errno set.</summary>
+    internal int Control(int op, int fd, uint flags, ulong data)
+    {
+        var ev = stackalloc byte[16];
+        Unsafe.WriteUnaligned(ev, flags);
+        Unsafe.WriteUnaligned(ev + Layout.DataOffset, data);
+        return Ctl(_epoll.Fd, op, fd, ev);
+    }
+
+    /// <summary>Adds 1 to an eventfd counter without blocking; at the counter's ceiling, drains it first.</summary>
+    internal static void WriteCounter(FileDescriptorHandle eventFd)
+    {
+        var referenced = false;
+        try
+        {
+            eventFd.DangerousAddRef(ref referenced);
+            ulong one = 1;
+            while (Libc.Write(eventFd.Fd, &one, sizeof(ulong)) < 0)
+            {
+                var errno = Errno.Last;
+                if (errno == Errno.EAGAIN)
+                {
+                    ulong drained;
+                    Libc.Read(eventFd.Fd, &drained, sizeof(ulong));
+                }
+                else if (errno != Errno.EINTR)
+                {
+                    throw EventQueueErrors.Kernel("write(eventfd)", eventFd.Fd, errno);
+                }
+            }
+        }
+        finally
+        {
+            if (referenced)
+            {
+                eventFd.DangerousRelease();
+            }
+        }
+    }
+
+    private int WaitOnce(int epfd, int max, WaitTimeout left)
+    {
+        if (left.HasSubMillisecondPart && s_pwait2 >= 0)
+        {
+            var n = WaitPrecise(epfd, max, left.Timeout!.Value);
+            if (n != int.MinValue)
+            {
+                return n;
+            }
+        }
+
+        return Interop.Epoll.Wait(epfd, _buffer, max, left.Milliseconds);
+    }
+
+    /// <summary>epoll_pwait2, or int.MinValue when this system lacks it (then never tried again).</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private int WaitPrecise(int epfd, int max, TimeSpan timeout)
+    {
+        var ts = new Interop.Timespec
+        {
+            Seconds = timeout.Ticks / TimeSpan.TicksPerSecond,
+            Nanoseconds = timeout.Ticks % TimeSpan.TicksPerSecond * 100,
+        };
+        try
+        {
+            var n = PWait2(epfd, _buffer, max, &ts, null);
+            if (n < 0 && Errno.Last == Errno.ENOSYS)
+            {
+                s_pwait2 = -1;
+                return int.MinValue;
+            }
+
+            s_pwait2 = 1;
+            return n;
+        }
+        catch (EntryPointNotFoundException)
+        {
+            s_pwait2 = -1;
+            return int.MinValue;
+        }
+    }
+
+    private void Grow(int capacity)
+    {
+        _buffer = (byte*)NativeMemory.Realloc(_buffer, (nuint)(capacity * Layout.Size));
+        _bufferCapacity = capacity;
+    }
+
+    private EventQueueException AddError(int fd, int errno) =>
+        errno == Errno.EEXIST ? EventQueueErrors.AlreadyRegistered(fd, Name, errno)
+        : errno == Errno.EPERM ? EventQueueErrors.RegularFile(fd, Name, errno)
+        : EventQueueErrors.Kernel("epoll_ctl(ADD)", fd, errno);
+
+    private EventQueueException ChangeError(string operation, int fd, int errno) =>
+        errno == Errno.ENOENT ? EventQueueErrors.NotRegistered(fd, Name, operation, errno)
+        : EventQueueErrors.Kernel(operation, fd, errno);
+}

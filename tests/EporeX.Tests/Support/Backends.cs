@@ -1,0 +1,53 @@
+using System.Linq;
+
+namespace EporeX.Tests.Support;
+
+/// <summary>
+/// Every backend the EporeX package ships, as theory data. A test over a backend that cannot run here is
+/// reported as skipped with the probe's reason, never passed.
+/// </summary>
+public static class Backends
+{
+    public static TheoryData<string> All()
+    {
+        var data = new TheoryData<string>();
+        foreach (var provider in EventQueue.CreateProviders())
+        {
+            data.Add(provider.Name);
+        }
+
+        return data;
+    }
+
+    /// <summary>Every backend crossed with every descriptor kind that can be read from.</summary>
+    public static TheoryData<string, string> WithReadableKinds() => Cross(Endpoint.ReadableKinds);
+
+    /// <summary>Every backend crossed with every kind that can also be written (socketpair, TCP).</summary>
+    public static TheoryData<string, string> WithDuplexKinds() => Cross(Endpoint.DuplexKinds);
+
+    /// <summary>A Poll on <paramref name="backend"/>, or a skip with the reason it cannot run here.</summary>
+    public static Poll Open(string backend)
+    {
+        var provider = EventQueue.CreateProviders().Single(p => p.Name == backend);
+        Skip.IfNot(provider.Support.IsSupported, $"{backend} cannot run here: {provider.Support.Detail}");
+        return new Poll(provider.Create());
+    }
+
+    /// <summary>Skips unless <paramref name="poll"/> supports <paramref name="mode"/>.</summary>
+    public static void RequireMode(Poll poll, PollMode mode) =>
+        Skip.IfNot(poll.Capabilities.Supports(mode), $"{poll.Backend} does not support PollMode.{mode} ({poll.Capabilities})");
+
+    private static TheoryData<string, string> Cross(string[] kinds)
+    {
+        var data = new TheoryData<string, string>();
+        foreach (var provider in EventQueue.CreateProviders())
+        {
+            foreach (var kind in kinds)
+            {
+                data.Add(provider.Name, kind);
+            }
+        }
+
+        return data;
+    }
+}

@@ -1,0 +1,92 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Threading;
+
+namespace EporeX.Tests.Support;
+
+public static class Waiting
+{
+    /// <summary>Generous bound for "it arrives": the machine may be loaded, and a pass ends as soon as it does.</summary>
+    public static readonly TimeSpan Arrives = TimeSpan.FromSeconds(5);
+
+    /// <summary>How long to watch for "nothing arrives".</summary>
+    public static readonly TimeSpan Quiet = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>Waits until an event with <paramref name="token"/> arrives, or fails after <paramref name="within"/> (default <see cref="Arrives"/>).</summary>
+    public static Event WaitFor(this Poll poll, Token token, TimeSpan? within = null, Events? events = null)
+    {
+        events ??= new Events(64);
+        var clock = Stopwatch.StartNew();
+        var limit = within ?? Arrives;
+        while (clock.Elapsed < limit)
+        {
+            poll.Wait(events, limit - clock.Elapsed);
+            foreach (var e in events)
+            {
+                if (e.Token == token)
+                {
+                    return e;
+                }
+            }
+        }
+
+        Assert.Fail($"no event for token {token} within {limit.TotalMilliseconds} ms on {poll.Backend}");
+        return default;
+    }
+
+    /// <summary>Every event of one wait.</summary>
+    public static List<Event> WaitOnce(this Poll poll, TimeSpan timeout, int capacity = 64)
+    {
+        var events = new Events(capacity);
+        poll.Wait(events, timeout);
+        return [.. events];
+    }
+
+    /// <summary>The events for <paramref name="token"/> that arrive during one short wait.</summary>
+    public static List<Event> EventsFor(this Poll poll, Token token, TimeSpan? timeout = null)
+    {
+        var found = new List<Event>();
+        foreach (var e in poll.WaitOnce(timeout ?? Quiet))
+        {
+            if (e.Token == token)
+            {
+                found.Add(e);
+            }
+        }
+
+        return found;
+    }
+
+    /// <summary>Asserts that a short wait reports nothing for <paramref name="token"/>.</summary>
+    public static void AssertQuiet(this Poll poll, Token token, TimeSpan? timeout = null) =>
+        Assert.Empty(poll.EventsFor(token, timeout));
+
+    /// <summary>Runs <paramref name="action"/> on its own thread and fails if it has not finished within <paramref name="limit"/>.</summary>
+    public static void Bounded(TimeSpan limit, Action action, string what)
+    {
+        Exception? failure = null;
+        var thread = new Thread(() =>
+        {
+            try
+            {
+                action();
+            }
+            catch (Exception e)
+            {
+                failure = e;
+            }
+        })
+        { IsBackground = true, Name = what };
+        thread.Start();
+        if (!thread.Join(limit))
+        {
+            Assert.Fail($"{what} did not finish within {limit.TotalSeconds} s");
+        }
+
+        if (failure is not null)
+        {
+            throw new InvalidOperationException($"{what} failed", failure);
+        }
+    }
+}
