@@ -1,0 +1,393 @@
+using System;
+using System.Runtime.InteropServices;
+using System.Threading;
+using EporeX.Unix;
+using static EporeX.Bsd.Kqueue.KeventFlags;
+
+namespace EporeX.Bsd.Kqueue;
+
+/// <summary>
+/// The kqueue backend: one kqueue (close-on-exec), every Register/Reregister/Deregister as one batched
+/// kevent call with EV_RECEIPT (so each change reports its own result), and waits by kevent into a native
+/// event buffer that is allocated once and grown. <see cref="KeventDelivery"/> says how kevents become events.
+/// </summary>
+public sealed unsafe class KqueueEventQueue : IEventQueue
+{
+    private const ulong InterruptIdent = KeventDelivery.InterruptIdent;
+
+    private readonly KqueuePlatform _platform;
+    private readonly KeventLayout _layout;
+    private readonly FileDescriptorHandle _kqueue;
+    private readonly bool _userFilter;
+    private readonly FileDescriptorHandle? _interruptRead;
+    private readonly FileDescriptorHandle? _interruptWrite;
+
+    private readonly KeventDelivery _delivery;
+    private byte* _buffer;
+    private int _bufferCapacity;
+    private long _nextWakerIdent;
+    private int _disposed;
+
+    /// <summary>Creates a kqueue for this OS's platform and its interrupt.</summary>
+    /// <exception cref="PlatformNotSupportedException">kqueue is not known on this OS.</exception>
+    /// <exception cref="EventQueueException">kqueue() or the interrupt's registration failed.</exception>
+    public KqueueEventQueue()
+        : this(KqueuePlatform.Current ?? throw new PlatformNotSupportedException(KqueuePlatform.Unavailable))
+    {
+    }
+
+    internal KqueueEventQueue(KqueuePlatform platform)
+    {
+        _platform = platform;
+        _layout = platform.Layout;
+        var kq = Interop.Kqueue.Create();
+        if (kq < 0)
+        {
+            throw EventQueueErrors.Kernel("kqueue", Errno.Last);
+        }
+
+        // No kqueue1(O_CLOEXEC) on macOS: set it at once (as the runtime itself does for its own kqueue).
+        _kqueue = new FileDescriptorHandle(kq);
+        try
+        {
+            var error = Libc.SetCloseOnExec(kq);
+            if (error != 0)
+            {
+                throw EventQueueErrors.Kernel("fcntl(kqueue, FD_CLOEXEC)", kq, error);
+            }
+
+            _userFilter = platform.UserFilter is { } user && TryAddUserEvent(user, InterruptIdent, EV_ADD, 0);
+            _delivery = new KeventDelivery(platform, _userFilter);
+            if (!_userFilter)
+            {
+                (_interruptRead, _interruptWrite) = OpenPipe();
+                _delivery.SetKind(_interruptRead.Fd, KeventDelivery.KindInterruptPipe);
+                error = ApplyOne((ulong)_interruptRead.Fd, _platform.ReadFilter, EV_ADD | EV_RECEIPT, 0, 0);
+                if (error != 0)
+                {
+                    throw EventQueueErrors.Kernel("kevent(EV_ADD, interrupt pipe)", _interruptRead.Fd, error);
+                }
+            }
+        }
+        catch
+        {
+            _interruptRead?.Dispose();
+            _interruptWrite?.Dispose();
+            _kqueue.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary><c>kqueue</c>.</summary>
+    public string Name => KqueueProvider.BackendName;
+
+    /// <summary>Readable and Writable (no Priority filter is used); every mode; regular files are accepted.</summary>
+    public EventQueueCapabilities Capabilities { get; } =
+        new(Interest.Readable | Interest.Writable, Edge: true, Oneshot: true, RegularFiles: true);
+
+    internal KqueuePlatform Platform => _platform;
+
+    internal bool UsesUserFilter => _userFilter;
+
+    internal bool IsClosed => Volatile.Read(ref _disposed) != 0;
+
+    /// <inheritdoc />
+    public void Register(int fd, Registration registration)
+    {
+        Span<KeventChange> changes = stackalloc KeventChange[KqueueTranslation.MaxChanges];
+        var n = KqueueTranslation.Changes(_platform, 0, PollMode.Level, registration.Interest, registration.Mode, changes);
+        Apply(fd, changes[..n], registration.Token.Value, "kevent(EV_ADD)", rollBackAdds: true);
+        SetOwner(fd, registration.Owner);
+    }
+
+    /// <inheritdoc />
+    public void Reregister(int fd, Registration previous, Registration next)
+    {
+        Span<KeventChange> changes = stackalloc KeventChange[KqueueTranslation.MaxChanges];
+        var n = KqueueTranslation.Changes(_platform, previous.Interest, previous.Mode, next.Interest, next.Mode, changes);
+        try
+        {
+            Apply(fd, changes[..n], next.Token.Value, "kevent(reregister)", rollBackAdds: false);
+        }
+        catch (EventQueueException e) when (e is NotRegisteredException or InvalidDescriptorException)
+        {
+            SetOwner(fd, null);
+            throw;
+        }
+
+        SetOwner(fd, next.Owner);
+    }
+
+    /// <inheritdoc />
+    public void Deregister(int fd, Registration previous)
+    {
+        Span<KeventChange> changes = stackalloc KeventChange[KqueueTranslation.MaxChanges];
+        var n = KqueueTranslation.Changes(_platform, previous.Interest, previous.Mode, 0, previous.Mode, changes);
+        try
+        {
+            Apply(fd, changes[..n], 0, "kevent(EV_DELETE)", rollBackAdds: false);
+        }
+        finally
+        {
+            // Gone from the kernel or not, the library forgets it (the Registry drops it on these errors).
+            SetOwner(fd, null);
+        }
+    }
+
+    /// <inheritdoc />
+    public int Wait(Span<Event> events, TimeSpan? timeout)
+    {
+        var max = events.Length;
+        if (max > _bufferCapacity)
+        {
+            Grow(max);
+        }
+
+        var kq = _kqueue.Fd;
+        var left = WaitTimeout.Start(timeout);
+        int n;
+        while ((n = WaitOnce(kq, max, left)) < 0)
+        {
+            var errno = Errno.Last;
+            if (errno != Errno.EINTR)
+            {
+                throw EventQueueErrors.Kernel("kevent(wait)", errno);
+            }
+
+            left = left.Remaining();
+        }
+
+        return _delivery.Deliver(_buffer, n, events);
+    }
+
+    /// <inheritdoc />
+    public void Interrupt()
+    {
+        if (_userFilter)
+        {
+            TriggerUserEvent(InterruptIdent);
+        }
+        else if (_interruptWrite is { IsClosed: false } write)
+        {
+            WriteByte(write);
+        }
+    }
+
+    /// <inheritdoc />
+    public IEventQueueWaker CreateWaker(Token token) =>
+        _userFilter ? new KqueueUserWaker(this, (ulong)Interlocked.Increment(ref _nextWakerIdent), token) : new KqueuePipeWaker(this, token);
+
+    /// <summary>Closes the kqueue (and the interrupt pipe where there is one) and frees the event buffer.</summary>
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        _interruptRead?.Dispose();
+        _interruptWrite?.Dispose();
+        _kqueue.Dispose();
+        NativeMemory.Free(_buffer);
+        _buffer = null;
+        _bufferCapacity = 0;
+    }
+
+    /// <summary>Adds an EVFILT_USER event; false when this kernel has no EVFILT_USER (EINVAL), throws on anything else.</summary>
+    internal bool TryAddUserEvent(int userFilter, ulong ident, uint flags, ulong udata)
+    {
+        var error = ApplyOne(ident, userFilter, flags | EV_RECEIPT, 0, udata);
+        return error == 0 || (error == Errno.EINVAL ? false : throw EventQueueErrors.Kernel("kevent(EV_ADD, EVFILT_USER)", error));
+    }
+
+    /// <summary>NOTE_TRIGGER on an EVFILT_USER event: never blocks; triggers before a wait collapse into one event.</summary>
+    internal void TriggerUserEvent(ulong ident)
+    {
+        var referenced = false;
+        try
+        {
+            _kqueue.DangerousAddRef(ref referenced);
+            var change = stackalloc ulong[8];
+            _layout.Write((byte*)change, ident, _platform.UserFilter!.Value, 0, NOTE_TRIGGER, 0);
+            if (Interop.Kqueue.Kevent(_platform, _kqueue.Fd, change, 1, null, 0, null) < 0)
+            {
+                var errno = Errno.Last;
+                if (errno != Errno.EINTR)
+                {
+                    throw EventQueueErrors.Kernel("kevent(NOTE_TRIGGER)", errno);
+                }
+            }
+        }
+        finally
+        {
+            if (referenced)
+            {
+                _kqueue.DangerousRelease();
+            }
+        }
+    }
+
+    /// <summary>One change with a receipt; returns its errno (0 on success).</summary>
+    internal int ApplyOne(ulong ident, int filter, uint flags, uint fflags, ulong udata)
+    {
+        var change = stackalloc ulong[8];
+        var receipt = stackalloc ulong[8];
+        _layout.Write((byte*)change, ident, filter, flags, fflags, udata);
+        var zero = default(Interop.Timespec); // change-only calls must never block; a null timeout would
+        var n = Interop.Kqueue.Kevent(_platform, _kqueue.Fd, change, 1, receipt, 1, &zero);
+        if (n < 0)
+        {
+            return Errno.Last;
+        }
+
+        var result = _layout.Read((byte*)receipt);
+        return n == 1 && (result.Flags & EV_ERROR) != 0 ? (int)result.Data : 0;
+    }
+
+    internal void SetKind(int fd, byte kind) => _delivery.SetKind(fd, kind);
+
+    internal static (FileDescriptorHandle Read, FileDescriptorHandle Write) OpenPipe()
+    {
+        var error = Libc.OpenPipe(out var r, out var w, nonBlocking: true);
+        if (error != 0)
+        {
+            throw EventQueueErrors.Kernel("pipe", error);
+        }
+
+        return (new FileDescriptorHandle(r), new FileDescriptorHandle(w));
+    }
+
+    /// <summary>Writes one byte without blocking; a full pipe already holds a wake-up.</summary>
+    internal static void WriteByte(FileDescriptorHandle pipe)
+    {
+        var referenced = false;
+        try
+        {
+            pipe.DangerousAddRef(ref referenced);
+            byte one = 1;
+            while (Libc.Write(pipe.Fd, &one, 1) < 0 && Errno.Last == Errno.EINTR)
+            {
+            }
+        }
+        finally
+        {
+            if (referenced)
+            {
+                pipe.DangerousRelease();
+            }
+        }
+    }
+
+    /// <summary>
+    /// Writes the changes, runs them in one kevent call whose event list is exactly as long as the change
+    /// list (libkqueue drops receipts from a longer one), and throws the first refusal. A failed Register
+    /// deletes the filters it did add, so the queue stays as it was.
+    /// </summary>
+    private void Apply(int fd, ReadOnlySpan<KeventChange> changes, ulong udata, string operation, bool rollBackAdds)
+    {
+        if (changes.IsEmpty)
+        {
+            return;
+        }
+
+        const int Stride = 64 / sizeof(ulong); // room for the largest layout (FreeBSD's 64 bytes)
+        var list = stackalloc ulong[KqueueTranslation.MaxChanges * Stride];
+        var receipts = stackalloc ulong[KqueueTranslation.MaxChanges * Stride];
+        var size = _layout.Size;
+        for (var i = 0; i < changes.Length; i++)
+        {
+            var c = changes[i];
+            _layout.Write((byte*)list + (i * size), (ulong)fd, c.Filter, c.Flags, c.Fflags, udata);
+        }
+
+        var zero = default(Interop.Timespec);
+        var n = Interop.Kqueue.Kevent(_platform, _kqueue.Fd, list, changes.Length, receipts, changes.Length, &zero);
+        if (n < 0)
+        {
+            throw Error(fd, operation, changes[0], Errno.Last);
+        }
+
+        var failed = -1;
+        var failedErrno = 0;
+        Span<bool> added = stackalloc bool[KqueueTranslation.MaxChanges];
+        for (var i = 0; i < n; i++)
+        {
+            var receipt = _layout.Read((byte*)receipts + (i * size));
+            var index = Match(changes, receipt, i);
+            var errno = KqueueTranslation.ReceiptError(_platform, changes[index], receipt);
+            if (errno == 0)
+            {
+                added[index] = !changes[index].IsDelete;
+            }
+            else if (failed < 0)
+            {
+                failed = index;
+                failedErrno = errno;
+            }
+        }
+
+        if (failed < 0)
+        {
+            return;
+        }
+
+        if (rollBackAdds)
+        {
+            for (var i = 0; i < changes.Length; i++)
+            {
+                if (added[i])
+                {
+                    ApplyOne((ulong)fd, changes[i].Filter, EV_DELETE | EV_RECEIPT, 0, 0);
+                }
+            }
+        }
+
+        throw Error(fd, operation, changes[failed], failedErrno);
+    }
+
+    /// <summary>Receipts come back in change order; should a kernel reorder them, match by filter and kind.</summary>
+    private static int Match(ReadOnlySpan<KeventChange> changes, Kevent receipt, int position)
+    {
+        if (position < changes.Length && changes[position].Filter == receipt.Filter)
+        {
+            return position;
+        }
+
+        for (var i = changes.Length - 1; i >= 0; i--)
+        {
+            if (changes[i].Filter == receipt.Filter)
+            {
+                return i;
+            }
+        }
+
+        return Math.Min(position, changes.Length - 1);
+    }
+
+    private EventQueueException Error(int fd, string operation, KeventChange change, int errno) =>
+        errno == Errno.ENOENT && change.IsDelete ? EventQueueErrors.NotRegistered(fd, Name, operation, errno)
+        : EventQueueErrors.Kernel(operation, fd, errno);
+
+    private int WaitOnce(int kq, int max, WaitTimeout left)
+    {
+        if (left.Timeout is not { } t)
+        {
+            return Interop.Kqueue.Kevent(_platform, kq, null, 0, _buffer, max, null);
+        }
+
+        var ts = new Interop.Timespec
+        {
+            Seconds = t.Ticks / TimeSpan.TicksPerSecond,
+            Nanoseconds = t.Ticks % TimeSpan.TicksPerSecond * 100,
+        };
+        return Interop.Kqueue.Kevent(_platform, kq, null, 0, _buffer, max, &ts);
+    }
+
+    private void SetOwner(int fd, SafeHandle? owner) => _delivery.SetOwner(fd, owner);
+
+    private void Grow(int capacity)
+    {
+        _buffer = (byte*)NativeMemory.Realloc(_buffer, (nuint)(capacity * _layout.Size));
+        _bufferCapacity = capacity;
+    }
+}

@@ -1,0 +1,69 @@
+using EporeX.Unix;
+
+namespace EporeX.Bsd.Kqueue;
+
+/// <summary>
+/// The waker of a kernel without EVFILT_USER: a non-blocking pipe whose read end is registered with
+/// EV_CLEAR. Wake empties the pipe and writes one byte, so the pipe never fills, each Wake is a new edge,
+/// and wakes before a wait collapse into the one event it reports.
+/// </summary>
+internal sealed class KqueuePipeWaker : IEventQueueWaker
+{
+    private readonly KqueueEventQueue _queue;
+    private readonly FileDescriptorHandle _read;
+    private readonly FileDescriptorHandle _write;
+
+    public KqueuePipeWaker(KqueueEventQueue queue, Token token)
+    {
+        _queue = queue;
+        (_read, _write) = KqueueEventQueue.OpenPipe();
+        var error = queue.ApplyOne((ulong)_read.Fd, queue.Platform.ReadFilter, KeventFlags.EV_ADD | KeventFlags.EV_CLEAR | KeventFlags.EV_RECEIPT, 0, token.Value);
+        if (error != 0)
+        {
+            var fd = _read.Fd;
+            _read.Dispose();
+            _write.Dispose();
+            throw EventQueueErrors.Kernel("kevent(EV_ADD, waker pipe)", fd, error);
+        }
+
+        queue.SetKind(_read.Fd, KeventDelivery.KindWakerPipe);
+    }
+
+    public void Wake()
+    {
+        System.ObjectDisposedException.ThrowIf(_write.IsClosed, this);
+        var referenced = false;
+        try
+        {
+            _read.DangerousAddRef(ref referenced);
+            Libc.Drain(_read.Fd);
+        }
+        finally
+        {
+            if (referenced)
+            {
+                _read.DangerousRelease();
+            }
+        }
+
+        KqueueEventQueue.WriteByte(_write);
+    }
+
+    /// <summary>Runs under the registry's lock, so the queue cannot be closing meanwhile.</summary>
+    public void Dispose()
+    {
+        if (_read.IsClosed)
+        {
+            return;
+        }
+
+        if (!_queue.IsClosed)
+        {
+            _queue.ApplyOne((ulong)_read.Fd, _queue.Platform.ReadFilter, KeventFlags.EV_DELETE | KeventFlags.EV_RECEIPT, 0, 0);
+            _queue.SetKind(_read.Fd, KeventDelivery.KindDescriptor);
+        }
+
+        _read.Dispose();
+        _write.Dispose();
+    }
+}

@@ -1,0 +1,70 @@
+using System;
+using System.Runtime.InteropServices;
+
+namespace EporeX.Bsd.Kqueue;
+
+/// <summary>
+/// Everything about one OS's kqueue that the backend needs: its <c>struct kevent</c>, its filter numbers,
+/// the kevent entry point, and the extra bits that give a regular file poll(2) semantics. Chosen once per
+/// process; the hot path reads it without branching on the OS.
+/// </summary>
+/// <param name="Name">For messages: <c>macOS</c>, <c>FreeBSD</c>, …</param>
+/// <param name="Layout">The struct kevent of this OS.</param>
+/// <param name="ReadFilter">EVFILT_READ.</param>
+/// <param name="WriteFilter">EVFILT_WRITE.</param>
+/// <param name="UserFilter">EVFILT_USER; null where the OS has none (then wakers are pipes).</param>
+/// <param name="ReadExtraFlags">Flags added to every EVFILT_READ change (macOS: EV_POLL).</param>
+/// <param name="ReadExtraFflags">fflags of every EVFILT_READ change (FreeBSD: NOTE_FILE_POLL).</param>
+/// <param name="SizeTCounts">True where kevent is NetBSD's <c>__kevent50</c> with size_t counts.</param>
+internal sealed record KqueuePlatform(
+    string Name,
+    KeventLayout Layout,
+    int ReadFilter,
+    int WriteFilter,
+    int? UserFilter,
+    uint ReadExtraFlags,
+    uint ReadExtraFflags,
+    bool SizeTCounts)
+{
+    /// <summary>xnu bsd/sys/event.h: READ −1, WRITE −2, USER −10; 32-byte packed kevent.</summary>
+    public static readonly KqueuePlatform MacOS = new("macOS", KeventLayout.Compact, -1, -2, -10, KeventFlags.EV_POLL, 0, false);
+
+    /// <summary>FreeBSD ≥ 12 sys/sys/event.h: READ −1, WRITE −2, USER −11; 64-byte kevent with ext[4].</summary>
+    public static readonly KqueuePlatform FreeBSD = new("FreeBSD", KeventLayout.FreeBsd, -1, -2, -11, 0, KeventFlags.NOTE_FILE_POLL, false);
+
+    /// <summary>OpenBSD sys/sys/event.h: READ −1, WRITE −2, USER −10 (older releases lack it: the queue then falls back to pipes); 32-byte kevent with int64 data.</summary>
+    public static readonly KqueuePlatform OpenBSD = new("OpenBSD", KeventLayout.Compact, -1, -2, -10, 0, 0, false);
+
+    /// <summary>NetBSD sys/sys/event.h: filters are unsigned, READ 0, WRITE 1, USER 8; 40-byte kevent; __kevent50.</summary>
+    public static readonly KqueuePlatform NetBSD = new("NetBSD", KeventLayout.NetBsd, 0, 1, 8, 0, 0, true);
+
+    /// <summary>libkqueue's include/sys/event.h on Linux: macOS's offsets, FreeBSD's USER −11.</summary>
+    public static readonly KqueuePlatform LibKqueue = new("Linux (libkqueue)", KeventLayout.Compact, -1, -2, -11, 0, 0, false);
+
+    /// <summary>The platform of this process, or null where no kqueue is known (or the process is not 64-bit).</summary>
+    public static readonly KqueuePlatform? Current = Detect();
+
+    /// <summary>Why <see cref="Current"/> is null.</summary>
+    public static string Unavailable =>
+        !Environment.Is64BitProcess ? "kqueue: only 64-bit processes are supported (struct kevent layouts are 64-bit)"
+        : $"kqueue: not available on {RuntimeInformation.OSDescription}";
+
+    private static KqueuePlatform? Detect()
+    {
+        if (!Environment.Is64BitProcess)
+        {
+            return null;
+        }
+
+        return OperatingSystem.IsMacOS() || OperatingSystem.IsMacCatalyst() ? MacOS
+            : OperatingSystem.IsFreeBSD() ? FreeBSD
+            : IsNamed("OpenBSD") ? OpenBSD
+            : IsNamed("NetBSD") ? NetBSD
+            : OperatingSystem.IsLinux() ? LibKqueue
+            : null;
+    }
+
+    // .NET has no OperatingSystem.IsOpenBSD/IsNetBSD (community ports only); uname's sysname tells.
+    private static bool IsNamed(string sysname) =>
+        RuntimeInformation.OSDescription.StartsWith(sysname, StringComparison.OrdinalIgnoreCase);
+}

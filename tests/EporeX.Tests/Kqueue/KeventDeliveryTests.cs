@@ -1,0 +1,133 @@
+using EporeX.Bsd.Kqueue;
+using Microsoft.Win32.SafeHandles;
+using static EporeX.Bsd.Kqueue.KeventFlags;
+
+namespace EporeX.Tests.Kqueue;
+
+/// <summary>Returned kevent lists, written by hand in each platform's layout, → the events a Wait delivers.</summary>
+public sealed unsafe class KeventDeliveryTests
+{
+    private readonly record struct Returned(ulong Ident, bool Read, uint Flags = 0, uint Fflags = 0, long Data = 0, ulong Udata = 0, bool User = false);
+
+    [Theory]
+    [MemberData(nameof(KqueuePlatforms.Names), MemberType = typeof(KqueuePlatforms))]
+    public void Read_and_write_kevents_of_one_descriptor_become_one_event(string name)
+    {
+        var p = KqueuePlatforms.ByName(name);
+        var delivery = new KeventDelivery(p, userFilter: true);
+        delivery.SetOwner(5, null);
+        delivery.SetOwner(6, null);
+
+        var events = Deliver(p, delivery, 4,
+            new Returned(5, Read: true, Data: 3, Udata: 50),
+            new Returned(6, Read: false, Data: 100, Udata: 60),
+            new Returned(5, Read: false, Flags: EV_EOF, Udata: 50));
+
+        Assert.Equal(
+            [
+                new Event(new Token(50), Readiness.Readable | Readiness.Writable | Readiness.WriteClosed),
+                new Event(new Token(60), Readiness.Writable),
+            ],
+            events);
+    }
+
+    [Theory]
+    [MemberData(nameof(KqueuePlatforms.Names), MemberType = typeof(KqueuePlatforms))]
+    public void The_next_wait_reports_a_descriptor_again(string name)
+    {
+        var p = KqueuePlatforms.ByName(name);
+        var delivery = new KeventDelivery(p, userFilter: true);
+        delivery.SetOwner(5, null);
+        Assert.Single(Deliver(p, delivery, 2, new Returned(5, Read: true, Udata: 1)));
+        Assert.Single(Deliver(p, delivery, 2, new Returned(5, Read: true, Udata: 1)));
+    }
+
+    [Theory]
+    [MemberData(nameof(KqueuePlatforms.Names), MemberType = typeof(KqueuePlatforms))]
+    public void End_of_stream_is_read_closed_with_or_without_data_left(string name)
+    {
+        var p = KqueuePlatforms.ByName(name);
+        var delivery = new KeventDelivery(p, userFilter: true);
+        delivery.SetOwner(5, null);
+        var withData = Deliver(p, delivery, 1, new Returned(5, Read: true, Flags: EV_EOF, Data: 4, Udata: 1));
+        var without = Deliver(p, delivery, 1, new Returned(5, Read: true, Flags: EV_EOF, Data: 0, Udata: 1));
+        Assert.Equal(Readiness.Readable | Readiness.ReadClosed, Assert.Single(withData).Readiness);
+        Assert.Equal(Readiness.Readable | Readiness.ReadClosed, Assert.Single(without).Readiness);
+    }
+
+    [Theory]
+    [MemberData(nameof(KqueuePlatforms.Names), MemberType = typeof(KqueuePlatforms))]
+    public void The_interrupt_is_skipped_and_a_waker_is_readable_with_its_token(string name)
+    {
+        var p = KqueuePlatforms.ByName(name);
+        var delivery = new KeventDelivery(p, userFilter: true);
+        var events = Deliver(p, delivery, 3,
+            new Returned(KeventDelivery.InterruptIdent, Read: true, Udata: 0, User: true),
+            new Returned(1, Read: true, Udata: 77, User: true),
+            new Returned(2, Read: true, Udata: 78, User: true));
+        Assert.Equal([new Event(new Token(77), Readiness.Readable), new Event(new Token(78), Readiness.Readable)], events);
+    }
+
+    [Theory]
+    [MemberData(nameof(KqueuePlatforms.Names), MemberType = typeof(KqueuePlatforms))]
+    public void Without_EVFILT_USER_the_interrupt_and_waker_pipes_are_told_apart_from_descriptors(string name)
+    {
+        var p = KqueuePlatforms.ByName(name);
+        var delivery = new KeventDelivery(p, userFilter: false);
+        delivery.SetKind(3, KeventDelivery.KindInterruptPipe);
+        delivery.SetKind(4, KeventDelivery.KindWakerPipe);
+        delivery.SetOwner(5, null);
+        var events = Deliver(p, delivery, 3,
+            new Returned(3, Read: true, Data: 1),
+            new Returned(4, Read: true, Data: 1, Udata: 9),
+            new Returned(5, Read: true, Data: 1, Udata: 10));
+        Assert.Equal([new Event(new Token(9), Readiness.Readable), new Event(new Token(10), Readiness.Readable)], events);
+    }
+
+    [Theory]
+    [MemberData(nameof(KqueuePlatforms.Names), MemberType = typeof(KqueuePlatforms))]
+    public void A_descriptor_whose_handle_was_closed_is_never_reported(string name)
+    {
+        var p = KqueuePlatforms.ByName(name);
+        var delivery = new KeventDelivery(p, userFilter: true);
+        var closed = new SafeFileHandle(999_999, ownsHandle: false);
+        closed.Dispose();
+        using var open = new SafeFileHandle(999_998, ownsHandle: false);
+        delivery.SetOwner(5, closed);
+        delivery.SetOwner(6, open);
+        var events = Deliver(p, delivery, 2, new Returned(5, Read: true, Udata: 1), new Returned(6, Read: true, Udata: 2));
+        Assert.Equal([new Event(new Token(2), Readiness.Readable)], events);
+    }
+
+    [Theory]
+    [MemberData(nameof(KqueuePlatforms.Names), MemberType = typeof(KqueuePlatforms))]
+    public void A_descriptor_beyond_the_tables_is_still_delivered(string name)
+    {
+        var p = KqueuePlatforms.ByName(name);
+        var delivery = new KeventDelivery(p, userFilter: true);
+        delivery.SetOwner(200, null); // grows the tables
+        var events = Deliver(p, delivery, 3, new Returned(200, Read: true, Udata: 1), new Returned(200, Read: false, Udata: 1), new Returned(5000, Read: true, Udata: 2));
+        Assert.Equal([new Event(new Token(1), Readiness.Readable | Readiness.Writable), new Event(new Token(2), Readiness.Readable)], events);
+    }
+
+    private static Event[] Deliver(KqueuePlatform p, KeventDelivery delivery, int capacity, params Returned[] returned)
+    {
+        var layout = p.Layout;
+        var buffer = new byte[layout.Size * returned.Length];
+        var events = new Event[capacity];
+        int n;
+        fixed (byte* b = buffer)
+        {
+            for (var i = 0; i < returned.Length; i++)
+            {
+                var r = returned[i];
+                var filter = r.User ? p.UserFilter!.Value : r.Read ? p.ReadFilter : p.WriteFilter;
+                layout.Write(b + (i * layout.Size), r.Ident, filter, r.Flags, r.Fflags, r.Udata, r.Data);
+            }
+
+            n = delivery.Deliver(b, returned.Length, events);
+        }
+
+        return events[..n];
+    }
+}

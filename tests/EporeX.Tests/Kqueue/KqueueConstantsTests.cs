@@ -1,0 +1,69 @@
+using System;
+using EporeX.Bsd.Kqueue;
+using static EporeX.Bsd.Kqueue.KeventFlags;
+
+namespace EporeX.Tests.Kqueue;
+
+/// <summary>Filter and flag constants per OS, as read in the headers named in <see cref="KeventLayoutTests"/>.</summary>
+public sealed class KqueueConstantsTests
+{
+    [Theory]
+    [InlineData("macOS", -1, -2, -10)] // xnu: EVFILT_USER (-10)
+    [InlineData("FreeBSD", -1, -2, -11)] // freebsd-src: EVFILT_LIO (-10), EVFILT_USER (-11)
+    [InlineData("OpenBSD", -1, -2, -10)] // openbsd: EVFILT_EXCEPT (-9), EVFILT_USER (-10)
+    [InlineData("NetBSD", 0, 1, 8)] // NetBSD: EVFILT_READ 0U, EVFILT_WRITE 1U, EVFILT_USER 8U
+    [InlineData("Linux (libkqueue)", -1, -2, -11)] // libkqueue: EVFILT_USER (-11)
+    public void Filters_match_the_header(string name, int read, int write, int user)
+    {
+        var platform = KqueuePlatforms.ByName(name);
+        Assert.Equal(read, platform.ReadFilter);
+        Assert.Equal(write, platform.WriteFilter);
+        Assert.Equal(user, platform.UserFilter);
+    }
+
+    [Theory]
+    [InlineData("macOS", false)]
+    [InlineData("FreeBSD", false)]
+    [InlineData("OpenBSD", false)]
+    [InlineData("NetBSD", true)] // int kevent(...) __RENAME(__kevent50) with size_t counts
+    [InlineData("Linux (libkqueue)", false)]
+    public void Only_NetBSD_uses_kevent50_with_size_t_counts(string name, bool sizeT) =>
+        Assert.Equal(sizeT, KqueuePlatforms.ByName(name).SizeTCounts);
+
+    [Fact]
+    public void Flags_are_the_values_every_header_shares()
+    {
+        Assert.Equal(0x0001u, EV_ADD);
+        Assert.Equal(0x0002u, EV_DELETE);
+        Assert.Equal(0x0004u, EV_ENABLE);
+        Assert.Equal(0x0008u, EV_DISABLE);
+        Assert.Equal(0x0010u, EV_ONESHOT);
+        Assert.Equal(0x0020u, EV_CLEAR);
+        Assert.Equal(0x0040u, EV_RECEIPT);
+        Assert.Equal(0x4000u, EV_ERROR);
+        Assert.Equal(0x8000u, EV_EOF);
+        Assert.Equal(0x01000000u, NOTE_TRIGGER);
+        Assert.Equal(0x1000u, EV_POLL); // xnu: EV_POLL = EV_FLAG0
+        Assert.Equal(0x0002u, NOTE_FILE_POLL); // freebsd-src
+    }
+
+    [Theory]
+    [InlineData("macOS", EV_POLL, 0u)]
+    [InlineData("FreeBSD", 0u, NOTE_FILE_POLL)]
+    [InlineData("OpenBSD", 0u, 0u)]
+    [InlineData("NetBSD", 0u, 0u)]
+    [InlineData("Linux (libkqueue)", 0u, 0u)]
+    public void Regular_files_get_poll_semantics_where_the_OS_offers_them(string name, uint flags, uint fflags)
+    {
+        var platform = KqueuePlatforms.ByName(name);
+        Assert.Equal(flags, platform.ReadExtraFlags);
+        Assert.Equal(fflags, platform.ReadExtraFflags);
+    }
+
+    [SkippableFact]
+    public void This_process_on_Linux_is_described_as_libkqueue()
+    {
+        Skip.IfNot(OperatingSystem.IsLinux() && Environment.Is64BitProcess, "a Linux-only fact");
+        Assert.Same(KqueuePlatform.LibKqueue, KqueuePlatform.Current);
+    }
+}
