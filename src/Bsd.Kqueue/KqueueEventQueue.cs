@@ -163,6 +163,11 @@ public sealed unsafe class KqueueEventQueue : IEventQueue
     /// <inheritdoc />
     public void Interrupt()
     {
+        if (IsClosed)
+        {
+            return;
+        }
+
         if (_userFilter)
         {
             TriggerUserEvent(InterruptIdent);
@@ -375,9 +380,10 @@ public sealed unsafe class KqueueEventQueue : IEventQueue
             return Interop.Kqueue.Kevent(_platform, kq, null, 0, _buffer, max, null);
         }
 
+        // Capped at about 68 years: some kernels refuse (EINVAL) a tv_sec beyond 32 bits.
         var ts = new Interop.Timespec
         {
-            Seconds = t.Ticks / TimeSpan.TicksPerSecond,
+            Seconds = Math.Min(t.Ticks / TimeSpan.TicksPerSecond, int.MaxValue),
             Nanoseconds = t.Ticks % TimeSpan.TicksPerSecond * 100,
         };
         return Interop.Kqueue.Kevent(_platform, kq, null, 0, _buffer, max, &ts);

@@ -1,3 +1,4 @@
+using System;
 using System.Linq;
 
 namespace EporeX.Tests.Support;
@@ -25,10 +26,17 @@ public static class Backends
     /// <summary>Every backend crossed with every kind that can also be written (socketpair, TCP).</summary>
     public static TheoryData<string, string> WithDuplexKinds() => Cross(Endpoint.DuplexKinds);
 
-    /// <summary>A Poll on <paramref name="backend"/>, or a skip with the reason it cannot run here.</summary>
+    /// <summary>
+    /// A Poll on <paramref name="backend"/>, or a skip with the reason it cannot run here. A backend named in
+    /// <c>EPOREX_REQUIRE_BACKENDS</c> (comma-separated; the CI matrix sets it per OS) fails instead of skipping.
+    /// </summary>
     public static Poll Open(string backend)
     {
         var provider = EventQueue.CreateProviders().Single(p => p.Name == backend);
+        var required = (Environment.GetEnvironmentVariable("EPOREX_REQUIRE_BACKENDS") ?? "")
+            .Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        Assert.True(provider.Support.IsSupported || !required.Contains(backend, StringComparer.OrdinalIgnoreCase),
+            $"{backend} is required here (EPOREX_REQUIRE_BACKENDS) but cannot run: {provider.Support.Detail}");
         Skip.IfNot(provider.Support.IsSupported, $"{backend} cannot run here: {provider.Support.Detail}");
         return new Poll(provider.Create());
     }
