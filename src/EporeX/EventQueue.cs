@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using EporeX.Fallback.Poll;
 using EporeX.Linux.Epoll;
 
 namespace EporeX;
@@ -10,6 +11,7 @@ public static class EventQueue
     public static IReadOnlyList<IEventQueueProvider> CreateProviders() =>
     [
         new EpollProvider(),
+        new PollProvider(),
     ];
 
     /// <summary>A factory over every backend; see <see cref="EventQueueFactory"/> for how it chooses.</summary>

@@ -16,5 +16,6 @@ public static class EporeXServiceCollectionExtensions
     public static IServiceCollection AddEventQueue(this IServiceCollection services, Action<EventQueueOptions>? configure = null) =>
         services
             .AddEventQueueCore(configure)
-            .AddEpollBackend();
+            .AddEpollBackend()
+            .AddPollBackend();
 }
