@@ -156,6 +156,11 @@ internal sealed unsafe class PollSet : IDisposable
             }
 
             ref var slot = ref _slots[index];
+            if (!slot.Active)
+            {
+                continue; // disarmed or dropped by an earlier scan of this same poll() result
+            }
+
             if ((revents & POLLNVAL) != 0 || slot.Registration.IsOwnerClosed)
             {
                 // Closed behind our back (and maybe the number reused): never report it again, and let
