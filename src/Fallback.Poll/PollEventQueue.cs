@@ -50,18 +50,6 @@ public sealed unsafe class PollEventQueue : IEventQueue
 
     internal PollNotifier Notifier { get; }
 
-    /// <summary>How many descriptors the table holds (stale ones included).</summary>
-    internal int Count
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return _set.Count;
-            }
-        }
-    }
-
     /// <summary>Adds <paramref name="fd"/> to the table; a Wait blocked in poll() wakes and polls it at once.</summary>
     /// <exception cref="InvalidDescriptorException"><paramref name="fd"/> is not open (poll(2) itself would not complain).</exception>
     public void Register(int fd, Registration registration)
