@@ -161,13 +161,13 @@ public sealed unsafe class PollEventQueue : IEventQueue
                 throw EventQueueErrors.Kernel("poll", errno);
             }
 
-            // Nothing to report yet: a registration changed (poll again over the new set), a signal
-            // arrived, or every result was dropped; go on with the time that is left.
             if (delivered > 0 || (n == 0 && milliseconds == left.Milliseconds))
             {
-                return delivered;
+                return delivered; // events, or the whole timeout passed
             }
 
+            // Nothing to report yet: a registration changed (poll again over the new set), a signal
+            // arrived, or every result was dropped; go on with the time that is left.
             left = left.Remaining();
         }
 
