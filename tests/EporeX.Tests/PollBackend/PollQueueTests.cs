@@ -55,6 +55,38 @@ public sealed class PollQueueTests
     }
 
     [SkippableFact]
+    public void With_three_times_the_capacity_ready_three_waits_deliver_each_descriptor_exactly_once()
+    {
+        const int capacity = 16;
+        using var poll = Backends.Open(Backend);
+        var endpoints = Enumerable.Range(0, 100).Select(_ => Endpoint.Create(Endpoint.SocketPair)).ToList();
+        try
+        {
+            for (var i = 0; i < endpoints.Count; i++)
+            {
+                endpoints[i].Register(poll.Registry, new Token((ulong)i), Interest.Readable);
+            }
+
+            var ready = Enumerable.Range(0, endpoints.Count).Where(i => i % 2 == 0).Take(capacity * 3).ToList();
+            ready.ForEach(i => endpoints[i].PeerWrite()); // never drained: level-triggered, they stay ready
+
+            var events = new Events(capacity);
+            var delivered = Enumerable.Range(0, 3).SelectMany(_ =>
+            {
+                Assert.Equal(capacity, poll.Wait(events, Waiting.Arrives));
+                return events.Select(e => (int)e.Token.Value).ToArray();
+            }).ToList();
+
+            // The scan starts where the last one stopped: no descriptor is served twice before all are served once.
+            Assert.Equal(ready, delivered.Order());
+        }
+        finally
+        {
+            endpoints.ForEach(e => e.Dispose());
+        }
+    }
+
+    [SkippableFact]
     public void Several_wakers_share_the_pipe_and_each_is_reported_once()
     {
         using var poll = Backends.Open(Backend);
