@@ -1,5 +1,6 @@
 using System.Collections.Generic;
 using EporeX.Bsd.Kqueue;
+using EporeX.Fallback.Poll;
 using EporeX.Linux.Epoll;
 
 namespace EporeX;
@@ -12,6 +13,7 @@ public static class EventQueue
     [
         new EpollProvider(),
         new KqueueProvider(),
+        new PollProvider(),
     ];
 
     /// <summary>A factory over every backend; see <see cref="EventQueueFactory"/> for how it chooses.</summary>

@@ -17,5 +17,6 @@ public static class EporeXServiceCollectionExtensions
         services
             .AddEventQueueCore(configure)
             .AddEpollBackend()
-            .AddKqueueBackend();
+            .AddKqueueBackend()
+            .AddPollBackend();
 }

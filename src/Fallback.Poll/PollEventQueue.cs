@@ -1,0 +1,292 @@
+using System;
+using System.Threading;
+using EporeX.Unix;
+
+namespace EporeX.Fallback.Poll;
+
+/// <summary>
+/// The poll(2) backend, for any POSIX system: the registrations live in a managed table and a pollfd
+/// array in native memory that is rebuilt only when they change; entry 0 of the array is a notification
+/// pipe that wakes a blocked poll() when another thread changes a registration, wakes a waker, or
+/// interrupts. A Wait costs O(registered descriptors) in the kernel and here: prefer epoll or kqueue
+/// where they exist.
+/// </summary>
+/// <remarks>
+/// A descriptor closed behind the queue's back is dropped without an event, as epoll forgets a closed
+/// descriptor: poll() reports POLLNVAL for it, or (when its number was reused at once) its handle object
+/// is closed; either way its slot goes quiet and the Registry can register the number again.
+/// </remarks>
+public sealed unsafe class PollEventQueue : IEventQueue
+{
+    private readonly Lock _gate = new();
+    private readonly PollSet _set = new(Interop.Poll.RdHup);
+    private PollWaker[] _wakers = [];
+    private int _wakerCount;
+    private bool _polling;
+    private volatile bool _interrupted;
+    private int _disposed;
+
+    /// <summary>Creates the queue and its notification pipe.</summary>
+    /// <exception cref="EventQueueException">pipe failed (EMFILE…).</exception>
+    public PollEventQueue()
+    {
+        try
+        {
+            Notifier = new PollNotifier();
+        }
+        catch
+        {
+            _set.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary><c>poll</c>.</summary>
+    public string Name => PollProvider.BackendName;
+
+    /// <summary>Readable, Writable and Priority; Level and Oneshot (poll(2) has no edge); regular files (always ready).</summary>
+    public EventQueueCapabilities Capabilities { get; } =
+        new(Interest.Readable | Interest.Writable | Interest.Priority, Edge: false, Oneshot: true, RegularFiles: true);
+
+    internal PollNotifier Notifier { get; }
+
+    /// <summary>Adds <paramref name="fd"/> to the table; a Wait blocked in poll() wakes and polls it at once.</summary>
+    /// <exception cref="InvalidDescriptorException"><paramref name="fd"/> is not open (poll(2) itself would not complain).</exception>
+    public void Register(int fd, Registration registration)
+    {
+        if (!Libc.IsOpen(fd))
+        {
+            throw EventQueueErrors.NotOpen(fd, "Register", Errno.EBADF);
+        }
+
+        lock (_gate)
+        {
+            if (_set.Contains(fd))
+            {
+                throw EventQueueErrors.AlreadyRegistered(fd, Name);
+            }
+
+            _set.Add(fd, registration);
+            NotifyIfPolling();
+        }
+    }
+
+    /// <inheritdoc />
+    public void Reregister(int fd, Registration previous, Registration next)
+    {
+        var open = Libc.IsOpen(fd);
+        lock (_gate)
+        {
+            ThrowIfGone(fd, open, "Reregister");
+            _set.Replace(fd, next);
+            NotifyIfPolling();
+        }
+    }
+
+    /// <inheritdoc />
+    public void Deregister(int fd, Registration previous)
+    {
+        var open = Libc.IsOpen(fd);
+        lock (_gate)
+        {
+            ThrowIfGone(fd, open, "Deregister");
+            _set.Remove(fd);
+            NotifyIfPolling();
+        }
+    }
+
+    /// <summary>A slot that poll() found closed (POLLNVAL) is gone: the number may register again.</summary>
+    public bool TryReplaceStale(int fd, Registration stale, Registration next)
+    {
+        lock (_gate)
+        {
+            if (!_set.IsStale(fd))
+            {
+                return false;
+            }
+
+            _set.Replace(fd, next);
+            NotifyIfPolling();
+            return true;
+        }
+    }
+
+    /// <inheritdoc />
+    public int Wait(Span<Event> events, TimeSpan? timeout)
+    {
+        var left = WaitTimeout.Start(timeout);
+        while (!_interrupted)
+        {
+            var milliseconds = left.Milliseconds;
+            Interop.PollFd* entries;
+            int entryCount;
+            lock (_gate)
+            {
+                if (_set.Dirty)
+                {
+                    _set.Rebuild(Notifier.ReadFd);
+                }
+
+                if (AnyWakerPending())
+                {
+                    milliseconds = 0;
+                }
+
+                entries = _set.Entries;
+                entryCount = _set.EntryCount;
+                _polling = true;
+            }
+
+            var n = Interop.Poll.Call(entries, entryCount, milliseconds);
+            var errno = n < 0 ? Errno.Last : 0;
+            var notified = n > 0 && entries[0].Revents != 0;
+            if (notified)
+            {
+                Notifier.Acknowledge();
+            }
+
+            var delivered = 0;
+            lock (_gate)
+            {
+                _polling = false;
+                if (n >= 0 && !_interrupted)
+                {
+                    delivered = DeliverWakes(events);
+                    delivered = _set.Deliver(events, delivered, n - (notified ? 1 : 0));
+                }
+            }
+
+            if (n < 0 && errno != Errno.EINTR && errno != Errno.EAGAIN)
+            {
+                throw EventQueueErrors.Kernel("poll", errno);
+            }
+
+            if (delivered > 0 || (n == 0 && milliseconds == left.Milliseconds))
+            {
+                return delivered; // events, or the whole timeout passed
+            }
+
+            // Nothing to report yet: a registration changed (poll again over the new set), a signal
+            // arrived, or every result was dropped; go on with the time that is left.
+            left = left.Remaining();
+        }
+
+        return 0;
+    }
+
+    /// <inheritdoc />
+    public void Interrupt()
+    {
+        _interrupted = true;
+        Notifier.Notify();
+    }
+
+    /// <inheritdoc />
+    public IEventQueueWaker CreateWaker(Token token)
+    {
+        var waker = new PollWaker(this, token);
+        lock (_gate)
+        {
+            if (_wakerCount == _wakers.Length)
+            {
+                Array.Resize(ref _wakers, Math.Max(4, _wakerCount * 2));
+            }
+
+            _wakers[_wakerCount++] = waker;
+        }
+
+        return waker;
+    }
+
+    /// <summary>Closes the notification pipe and frees the pollfd array. <see cref="EporeX.Poll"/> calls it only once no Wait runs.</summary>
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        _interrupted = true;
+        lock (_gate)
+        {
+            Notifier.Dispose();
+            _set.Dispose();
+            Array.Clear(_wakers);
+            _wakerCount = 0;
+        }
+    }
+
+    internal void RemoveWaker(PollWaker waker)
+    {
+        lock (_gate)
+        {
+            var index = Array.IndexOf(_wakers, waker, 0, _wakerCount);
+            if (index < 0)
+            {
+                return;
+            }
+
+            _wakers[index] = _wakers[--_wakerCount];
+            _wakers[_wakerCount] = null!;
+        }
+    }
+
+    /// <summary>Wakes a blocked poll() so that it polls the changed set; without one, the next Wait rebuilds anyway.</summary>
+    private void NotifyIfPolling()
+    {
+        if (_polling)
+        {
+            Notifier.Notify();
+        }
+    }
+
+    /// <summary>
+    /// Refuses a change to a descriptor that is closed (as epoll's EBADF) or that poll() found closed and
+    /// whose number now names another descriptor (as epoll's ENOENT), and forgets it, as the Registry does.
+    /// </summary>
+    private void ThrowIfGone(int fd, bool open, string operation)
+    {
+        if (!_set.Contains(fd))
+        {
+            throw EventQueueErrors.NotRegistered(fd, Name, operation);
+        }
+
+        if (open && !_set.IsStale(fd))
+        {
+            return;
+        }
+
+        _set.Remove(fd);
+        NotifyIfPolling();
+        throw open ? EventQueueErrors.NotRegistered(fd, Name, operation) : EventQueueErrors.NotOpen(fd, operation, Errno.EBADF);
+    }
+
+    private bool AnyWakerPending()
+    {
+        for (var i = 0; i < _wakerCount; i++)
+        {
+            if (_wakers[i].IsPending)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>One readable event per waker woken since the last report, as far as the buffer holds; the rest stay pending.</summary>
+    private int DeliverWakes(Span<Event> events)
+    {
+        var delivered = 0;
+        for (var i = 0; i < _wakerCount && delivered < events.Length; i++)
+        {
+            var waker = _wakers[i];
+            if (waker.TakePending())
+            {
+                events[delivered++] = new Event(waker.Token, Readiness.Readable);
+            }
+        }
+
+        return delivered;
+    }
+}
