@@ -46,6 +46,13 @@ internal static unsafe partial class NativeProcess
         return SetRLimit(RLIMIT_NOFILE, &limit) == 0;
     }
 
+    /// <summary>Sets both limits (raising the hard one needs CAP_SYS_RESOURCE); returns false when the kernel refuses.</summary>
+    public static bool TrySetDescriptorLimits(ulong soft, ulong hard)
+    {
+        var limit = new RLimit { Current = soft, Maximum = hard };
+        return SetRLimit(RLIMIT_NOFILE, &limit) == 0;
+    }
+
     private static void Check(int result, string call)
     {
         if (result < 0)
