@@ -72,6 +72,9 @@ internal sealed class EchoLoop : IDisposable
 
     public string Backend => _poll.Backend;
 
+    /// <summary>The port listened on (the one asked for, or the kernel's choice for 0).</summary>
+    public int Port => ((IPEndPoint)_listener.LocalEndPoint!).Port;
+
     private static int SocketBacklog => 1024;
 
     /// <summary>Serves until <see cref="Stop"/> or until <see cref="Environment.TickCount64"/> reaches <paramref name="deadline"/>.</summary>
