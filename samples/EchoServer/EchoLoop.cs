@@ -17,9 +17,12 @@ namespace EporeX.Samples.EchoServer;
 /// receive that fills the whole buffer is followed by another; a shorter one means the socket's receive
 /// queue was empty when the kernel copied it, and any byte that arrives later raises a new edge (Linux
 /// epoll and kqueue report every arrival on a stream socket after the event was delivered), so the loop
-/// stops there without the extra receive that would only say EAGAIN. The exception is an event that
+/// stops there without the extra receive that would only say EAGAIN (tokio does the same over mio's
+/// epoll and kqueue selectors). The exception is an event that
 /// reports ReadClosed or Error: the end of the stream raises no further edge, so then the loop reads on
-/// until it sees 0 or an error.
+/// until it sees 0 or an error. The rule is used only where that kernel behaviour is known (epoll; kqueue
+/// on macOS and the BSDs); any other edge-triggered backend (kqueue emulated by libkqueue on Linux, a
+/// third party's) is read until EAGAIN, as mio's contract asks.
 /// </remarks>
 internal sealed class EchoLoop : IDisposable
 {
@@ -34,6 +37,7 @@ internal sealed class EchoLoop : IDisposable
     private readonly Events _events = new(512);
     private readonly byte[] _buffer = GC.AllocateUninitializedArray<byte>(BufferSize, pinned: true);
     private readonly bool _edge;
+    private readonly bool _shortReadDrains;
     private readonly PollMode _mode;
     private Connection[] _connections = new Connection[64];
     private int[] _free = new int[64];
@@ -47,6 +51,7 @@ internal sealed class EchoLoop : IDisposable
         _poll = poll;
         _edge = poll.Capabilities.Edge;
         _mode = _edge ? PollMode.Edge : PollMode.Level;
+        _shortReadDrains = _edge && (poll.Backend == "epoll" || (poll.Backend == "kqueue" && !OperatingSystem.IsLinux()));
         _listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         try
         {
@@ -210,9 +215,9 @@ internal sealed class EchoLoop : IDisposable
                 return;
             }
 
-            if (!_edge || (n < buffer.Length && (ev.Readiness & (Readiness.ReadClosed | Readiness.Error)) == 0))
+            if (!_edge || (_shortReadDrains && n < buffer.Length && (ev.Readiness & (Readiness.ReadClosed | Readiness.Error)) == 0))
             {
-                return; // see the remarks: level reads once; edge stops at a short read
+                return; // see the remarks: level reads once; edge stops at a short read where that is safe
             }
         }
     }
