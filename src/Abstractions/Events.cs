@@ -67,22 +67,26 @@ public sealed class Events : IReadOnlyList<Event>
     /// <summary>Enumerates the delivered events without allocating.</summary>
     public struct Enumerator : IEnumerator<Event>
     {
-        private readonly Events _events;
+        // Copied in, so that a loop over the events does not read them through the Events object on
+        // every step; like the events themselves, the enumerator is valid until the next wait.
+        private readonly Event[] _buffer;
+        private readonly int _count;
         private int _index;
 
         internal Enumerator(Events events)
         {
-            _events = events;
+            _buffer = events._buffer;
+            _count = events._count;
             _index = -1;
         }
 
         /// <inheritdoc />
-        public readonly Event Current => _events._buffer[_index];
+        public readonly Event Current => _buffer[_index];
 
         readonly object IEnumerator.Current => Current;
 
         /// <inheritdoc />
-        public bool MoveNext() => ++_index < _events._count;
+        public bool MoveNext() => ++_index < _count;
 
         /// <inheritdoc />
         public void Reset() => _index = -1;

@@ -139,10 +139,12 @@ public sealed unsafe class EpollEventQueue : IEventQueue
             left = left.Remaining();
         }
 
+        // n <= max = events.Length: the loop writes through a ref without a bounds check per event.
         var size = Layout.Size;
         var dataOffset = Layout.DataOffset;
         var delivered = 0;
         var entry = _buffer;
+        ref var first = ref MemoryMarshal.GetReference(events);
         for (var i = 0; i < n; i++, entry += size)
         {
             var data = Unsafe.ReadUnaligned<ulong>(entry + dataOffset);
@@ -151,7 +153,7 @@ public sealed unsafe class EpollEventQueue : IEventQueue
                 continue;
             }
 
-            events[delivered++] = new Event(new Token(data), EpollFlags.ToReadiness(Unsafe.ReadUnaligned<uint>(entry)));
+            Unsafe.Add(ref first, delivered++) = new Event(new Token(data), EpollFlags.Lookup(Unsafe.ReadUnaligned<uint>(entry)));
         }
 
         return delivered;
@@ -233,7 +235,19 @@ public sealed unsafe class EpollEventQueue : IEventQueue
             }
         }
 
-        return Interop.Epoll.Wait(epfd, _buffer, max, left.Milliseconds);
+        var ms = left.Milliseconds;
+        if (ms == 0)
+        {
+            var n = Interop.Epoll.WaitNoBlock(epfd, _buffer, max, 0);
+            if (n < 0)
+            {
+                Marshal.SetLastPInvokeError(Marshal.GetLastSystemError());
+            }
+
+            return n;
+        }
+
+        return Interop.Epoll.Wait(epfd, _buffer, max, ms);
     }
 
     /// <summary>epoll_pwait2, or int.MinValue when this system lacks it (then never tried again).</summary>

@@ -25,12 +25,22 @@ internal static partial class Interop
         [LibraryImport(Libc, EntryPoint = "epoll_create1", SetLastError = true)]
         internal static partial int Create1(int flags);
 
-        // ev: a struct epoll_event laid out as EpollEventLayout.Current says.
+        // ev: a struct epoll_event laid out as EpollEventLayout.Current says. No GC transition:
+        // epoll_ctl never sleeps (it takes the epoll instance's mutex for the length of the change).
         [LibraryImport(Libc, EntryPoint = "epoll_ctl", SetLastError = true)]
+        [SuppressGCTransition]
         internal static partial int Ctl(int epfd, int op, int fd, void* ev);
 
         [LibraryImport(Libc, EntryPoint = "epoll_wait", SetLastError = true)]
         internal static partial int Wait(int epfd, void* events, int maxEvents, int timeoutMs);
+
+        /// <summary>
+        /// epoll_wait for a timeout of 0 only, which never sleeps: without the GC transition, and without
+        /// SetLastError (nothing runs between the call and the caller's read of errno).
+        /// </summary>
+        [LibraryImport(Libc, EntryPoint = "epoll_wait")]
+        [SuppressGCTransition]
+        internal static partial int WaitNoBlock(int epfd, void* events, int maxEvents, int timeoutMs);
 
         /// <summary>epoll_pwait2 (Linux 5.11, glibc 2.35): a timespec timeout, so sub-millisecond waits are honoured.</summary>
         [LibraryImport(Libc, EntryPoint = "epoll_pwait2", SetLastError = true)]

@@ -27,4 +27,23 @@ public sealed class EpollFlagsTests
     [InlineData(EPOLLIN | EPOLLOUT | EPOLLERR | EPOLLHUP, Readiness.Readable | Readiness.Writable | Readiness.Error | Readiness.ReadClosed | Readiness.WriteClosed)]
     public void Epoll_flags_become_readiness_with_mios_meanings(uint events, Readiness expected) =>
         Assert.Equal(expected, EpollFlags.ToReadiness(events));
+
+    [Fact]
+    public void The_lookup_table_agrees_with_the_translation_for_every_flag_combination()
+    {
+        uint[] flags = [EPOLLIN, EPOLLPRI, EPOLLOUT, EPOLLERR, EPOLLHUP, EPOLLRDHUP];
+        for (var combination = 0; combination < 1 << flags.Length; combination++)
+        {
+            uint events = 0;
+            for (var bit = 0; bit < flags.Length; bit++)
+            {
+                if ((combination & (1 << bit)) != 0)
+                {
+                    events |= flags[bit];
+                }
+            }
+
+            Assert.Equal(EpollFlags.ToReadiness(events), EpollFlags.Lookup(events));
+        }
+    }
 }

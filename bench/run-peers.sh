@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# The peer table: builds samples/EchoServer (Release) and runs ../shared/bench/run.sh with the EporeX
+# echo server added once per backend, beside c-epoll, c-poll, rust-mio, libuv, libevent and .NET.
+#
+#   bench/run-peers.sh [--backends epoll,poll] [--bench DIR] [--syscalls] [run.sh options...]
+#
+#   --backends a,b   EporeX backends to add (default: epoll,poll); epoll is named "eporex",
+#                    any other backend "eporex-NAME". A backend that cannot run here is skipped
+#                    (the server exits at once and run.sh reports it FAILED).
+#   --bench DIR      where run.sh lives (default: ../shared/bench next to the repository); when
+#                    DIR is not writable it is copied to /tmp/eporex-bench first.
+#   --syscalls       also count system calls per message (run.sh --syscalls; needs perf).
+#   anything else    passed to run.sh as is (e.g. -r 9, -d 5, --servers c-epoll,c-poll).
+#
+# Examples:
+#   bench/run-peers.sh -r 9                      # the README table
+#   bench/run-peers.sh -r 3 --syscalls           # system calls per message
+#   bench/run-peers.sh --backends epoll --servers c-epoll,c-epoll-drain,rust-mio -r 5
+set -euo pipefail
+
+REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+BENCH="$REPO/../shared/bench"
+BACKENDS="epoll,poll"
+PASS=()
+while (($#)); do
+    case $1 in
+        --backends) BACKENDS=$2; shift 2 ;;
+        --bench) BENCH=$2; shift 2 ;;
+        -h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+        *) PASS+=("$1"); shift ;;
+    esac
+done
+[[ -x $BENCH/run.sh ]] || { echo "run-peers.sh: no run.sh in $BENCH (use --bench DIR)" >&2; exit 2; }
+BENCH="$(cd "$BENCH" && pwd)"
+if ! { mkdir -p "$BENCH/build" 2>/dev/null && [[ -w $BENCH/build ]]; }; then
+    echo "run-peers.sh: $BENCH/build is not writable; copying the bench to /tmp/eporex-bench" >&2
+    rm -rf /tmp/eporex-bench
+    cp -r "$BENCH" /tmp/eporex-bench
+    chmod -R u+w /tmp/eporex-bench
+    BENCH=/tmp/eporex-bench
+fi
+
+echo "run-peers.sh: building samples/EchoServer (Release)" >&2
+dotnet build "$REPO/samples/EchoServer/EchoServer.csproj" -c Release --nologo -v quiet >&2
+DLL="$REPO/samples/EchoServer/bin/Release/net10.0/EchoServer.dll"
+[[ -f $DLL ]] || { echo "run-peers.sh: $DLL was not built" >&2; exit 1; }
+
+EXTRA=()
+IFS=, read -r -a list <<<"$BACKENDS"
+for b in "${list[@]}"; do
+    [[ $b =~ ^[a-z0-9_-]+$ ]] || { echo "run-peers.sh: bad backend name '$b'" >&2; exit 2; }
+    name=eporex
+    [[ $b == epoll ]] || name=eporex-$b
+    EXTRA+=(--extra "$name=dotnet $DLL --port {port} --seconds {life} --backend $b")
+done
+
+echo "run-peers.sh: $BENCH/run.sh ${EXTRA[*]} ${PASS[*]}" >&2
+exec "$BENCH/run.sh" "${EXTRA[@]}" "${PASS[@]}"
