@@ -20,7 +20,8 @@ namespace EporeX;
 /// <see cref="Socket"/> never blocks. Closing a registered descriptor deregisters it implicitly on every
 /// backend: it is never reported again (not even for a new descriptor that reuses its number), and
 /// that number can be registered again. Raw <see cref="int"/> descriptors cannot be tracked that way:
-/// deregister them before you close them (epoll alone also recognises a closed raw descriptor).</para>
+/// deregister them before you close them (epoll and kqueue also recognise a closed raw descriptor by asking
+/// the kernel; poll(2) cannot).</para>
 /// </remarks>
 public sealed class Registry
 {

@@ -134,6 +134,24 @@ public sealed unsafe class KqueueEventQueue : IEventQueue
         }
     }
 
+    /// <summary>
+    /// Asks the kernel whether a raw descriptor's old knotes are still there. The kernel drops a
+    /// descriptor's knotes when it is closed, so EV_ENABLE (a no-op on a live knote: EporeX never disables
+    /// one) answers ENOENT once they are gone; then the number is registered afresh, as epoll does.
+    /// libkqueue keeps the knotes of a closed descriptor, so there they answer as alive and the caller
+    /// must deregister first. A fired oneshot knote is gone too, so a duplicate of one is accepted.
+    /// </summary>
+    public bool TryReplaceStale(int fd, Registration stale, Registration next)
+    {
+        if (!KnotesGone(fd, stale))
+        {
+            return false;
+        }
+
+        Register(fd, next);
+        return true;
+    }
+
     /// <inheritdoc />
     public int Wait(Span<Event> events, TimeSpan? timeout)
     {
@@ -367,6 +385,19 @@ public sealed unsafe class KqueueEventQueue : IEventQueue
         }
 
         return Math.Min(position, changes.Length - 1);
+    }
+
+    private bool KnotesGone(int fd, Registration stale)
+    {
+        // The same udata as before, in case a kernel takes it from an EV_ENABLE.
+        if ((stale.Interest & Interest.Readable) != 0
+            && ApplyOne((ulong)fd, _platform.ReadFilter, EV_ENABLE | EV_RECEIPT, 0, stale.Token.Value) == 0)
+        {
+            return false;
+        }
+
+        return (stale.Interest & Interest.Writable) == 0
+            || ApplyOne((ulong)fd, _platform.WriteFilter, EV_ENABLE | EV_RECEIPT, 0, stale.Token.Value) != 0;
     }
 
     private EventQueueException Error(int fd, string operation, KeventChange change, int errno) =>

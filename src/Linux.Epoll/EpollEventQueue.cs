@@ -163,7 +163,14 @@ public sealed unsafe class EpollEventQueue : IEventQueue
     public void Interrupt()
     {
         _interrupted = true;
-        WriteCounter(_interrupt);
+        try
+        {
+            WriteCounter(_interrupt);
+        }
+        catch (ObjectDisposedException)
+        {
+            // the queue is closed: no wait can block on it any more
+        }
     }
 
     /// <inheritdoc />
