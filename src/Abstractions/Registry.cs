@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using System.Threading;
+using EporeX.Unix;
 
 namespace EporeX;
 
@@ -71,19 +72,8 @@ public sealed class Registry
     {
         ArgumentNullException.ThrowIfNull(handle);
         Validate(interest, mode);
-        var referenced = false;
-        try
-        {
-            handle.DangerousAddRef(ref referenced);
-            RegisterCore(ToDescriptor(handle), new Registration(token, interest, mode, handle));
-        }
-        finally
-        {
-            if (referenced)
-            {
-                handle.DangerousRelease();
-            }
-        }
+        using var reference = new HandleReference(handle);
+        RegisterCore(ToDescriptor(handle), new Registration(token, interest, mode, handle));
     }
 
     /// <summary>Registers a socket. See <see cref="Register(SafeHandle, Token, Interest, PollMode)"/>.</summary>
@@ -113,19 +103,8 @@ public sealed class Registry
     {
         ArgumentNullException.ThrowIfNull(handle);
         Validate(interest, mode);
-        var referenced = false;
-        try
-        {
-            handle.DangerousAddRef(ref referenced);
-            ReregisterCore(ToDescriptor(handle), new Registration(token, interest, mode, handle));
-        }
-        finally
-        {
-            if (referenced)
-            {
-                handle.DangerousRelease();
-            }
-        }
+        using var reference = new HandleReference(handle);
+        ReregisterCore(ToDescriptor(handle), new Registration(token, interest, mode, handle));
     }
 
     /// <summary>Changes a registered socket. See <see cref="Reregister(SafeHandle, Token, Interest, PollMode)"/>.</summary>
@@ -147,19 +126,8 @@ public sealed class Registry
     public void Deregister(SafeHandle handle)
     {
         ArgumentNullException.ThrowIfNull(handle);
-        var referenced = false;
-        try
-        {
-            handle.DangerousAddRef(ref referenced);
-            DeregisterCore(ToDescriptor(handle));
-        }
-        finally
-        {
-            if (referenced)
-            {
-                handle.DangerousRelease();
-            }
-        }
+        using var reference = new HandleReference(handle);
+        DeregisterCore(ToDescriptor(handle));
     }
 
     /// <summary>Stops watching a socket. See <see cref="Deregister(SafeHandle)"/>.</summary>

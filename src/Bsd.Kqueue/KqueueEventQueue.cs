@@ -226,26 +226,15 @@ public sealed unsafe class KqueueEventQueue : IEventQueue
     /// <summary>NOTE_TRIGGER on an EVFILT_USER event: never blocks; triggers before a wait collapse into one event.</summary>
     internal void TriggerUserEvent(ulong ident)
     {
-        var referenced = false;
-        try
+        using var reference = new HandleReference(_kqueue);
+        var change = stackalloc ulong[8];
+        _layout.Write((byte*)change, ident, _platform.UserFilter!.Value, 0, NOTE_TRIGGER, 0);
+        if (Interop.Kqueue.Kevent(_platform, _kqueue.Fd, change, 1, null, 0, null) < 0)
         {
-            _kqueue.DangerousAddRef(ref referenced);
-            var change = stackalloc ulong[8];
-            _layout.Write((byte*)change, ident, _platform.UserFilter!.Value, 0, NOTE_TRIGGER, 0);
-            if (Interop.Kqueue.Kevent(_platform, _kqueue.Fd, change, 1, null, 0, null) < 0)
+            var errno = Errno.Last;
+            if (errno != Errno.EINTR)
             {
-                var errno = Errno.Last;
-                if (errno != Errno.EINTR)
-                {
-                    throw EventQueueErrors.Kernel("kevent(NOTE_TRIGGER)", errno);
-                }
-            }
-        }
-        finally
-        {
-            if (referenced)
-            {
-                _kqueue.DangerousRelease();
+                throw EventQueueErrors.Kernel("kevent(NOTE_TRIGGER)", errno);
             }
         }
     }
@@ -283,21 +272,10 @@ public sealed unsafe class KqueueEventQueue : IEventQueue
     /// <summary>Writes one byte without blocking; a full pipe already holds a wake-up.</summary>
     internal static void WriteByte(FileDescriptorHandle pipe)
     {
-        var referenced = false;
-        try
+        using var reference = new HandleReference(pipe);
+        byte one = 1;
+        while (Libc.Write(pipe.Fd, &one, 1) < 0 && Errno.Last == Errno.EINTR)
         {
-            pipe.DangerousAddRef(ref referenced);
-            byte one = 1;
-            while (Libc.Write(pipe.Fd, &one, 1) < 0 && Errno.Last == Errno.EINTR)
-            {
-            }
-        }
-        finally
-        {
-            if (referenced)
-            {
-                pipe.DangerousRelease();
-            }
         }
     }
 

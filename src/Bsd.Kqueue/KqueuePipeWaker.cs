@@ -32,18 +32,9 @@ internal sealed class KqueuePipeWaker : IEventQueueWaker
     public void Wake()
     {
         System.ObjectDisposedException.ThrowIf(_write.IsClosed, this);
-        var referenced = false;
-        try
+        using (new HandleReference(_read))
         {
-            _read.DangerousAddRef(ref referenced);
             Libc.Drain(_read.Fd);
-        }
-        finally
-        {
-            if (referenced)
-            {
-                _read.DangerousRelease();
-            }
         }
 
         KqueueEventQueue.WriteByte(_write);

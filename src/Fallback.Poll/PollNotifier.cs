@@ -42,15 +42,14 @@ internal sealed unsafe class PollNotifier : IDisposable
             return; // a byte is already on its way
         }
 
-        var referenced = false;
+        if (_write.IsClosed)
+        {
+            return;
+        }
+
         try
         {
-            if (_write.IsClosed)
-            {
-                return;
-            }
-
-            _write.DangerousAddRef(ref referenced);
+            using var reference = new HandleReference(_write);
             byte one = 1;
             while (Libc.Write(_write.Fd, &one, 1) < 0 && Errno.Last == Errno.EINTR)
             {
@@ -61,13 +60,6 @@ internal sealed unsafe class PollNotifier : IDisposable
         catch (ObjectDisposedException)
         {
             // disposed between the check and the reference: there is no wait left to wake
-        }
-        finally
-        {
-            if (referenced)
-            {
-                _write.DangerousRelease();
-            }
         }
     }
 

@@ -203,30 +203,19 @@ public sealed unsafe class EpollEventQueue : IEventQueue
     /// <summary>Adds 1 to an eventfd counter without blocking; at the counter's ceiling, drains it first.</summary>
     internal static void WriteCounter(FileDescriptorHandle eventFd)
     {
-        var referenced = false;
-        try
+        using var reference = new HandleReference(eventFd);
+        ulong one = 1;
+        while (Libc.Write(eventFd.Fd, &one, sizeof(ulong)) < 0)
         {
-            eventFd.DangerousAddRef(ref referenced);
-            ulong one = 1;
-            while (Libc.Write(eventFd.Fd, &one, sizeof(ulong)) < 0)
+            var errno = Errno.Last;
+            if (errno == Errno.EAGAIN)
             {
-                var errno = Errno.Last;
-                if (errno == Errno.EAGAIN)
-                {
-                    ulong drained;
-                    Libc.Read(eventFd.Fd, &drained, sizeof(ulong));
-                }
-                else if (errno != Errno.EINTR)
-                {
-                    throw EventQueueErrors.Kernel("write(eventfd)", eventFd.Fd, errno);
-                }
+                ulong drained;
+                Libc.Read(eventFd.Fd, &drained, sizeof(ulong));
             }
-        }
-        finally
-        {
-            if (referenced)
+            else if (errno != Errno.EINTR)
             {
-                eventFd.DangerousRelease();
+                throw EventQueueErrors.Kernel("write(eventfd)", eventFd.Fd, errno);
             }
         }
     }

@@ -44,19 +44,8 @@ public static class SocketIO
     public static int Receive(SafeHandle handle, Span<byte> buffer, out SocketError error)
     {
         ArgumentNullException.ThrowIfNull(handle);
-        var referenced = false;
-        try
-        {
-            handle.DangerousAddRef(ref referenced);
-            return Receive((int)handle.DangerousGetHandle(), buffer, out error);
-        }
-        finally
-        {
-            if (referenced)
-            {
-                handle.DangerousRelease();
-            }
-        }
+        using var reference = new HandleReference(handle);
+        return Receive((int)reference.Value, buffer, out error);
     }
 
     /// <summary>Receives from a raw descriptor the caller keeps open for the length of the call. See <see cref="Receive(Socket, Span{byte}, out SocketError)"/>.</summary>
@@ -102,19 +91,8 @@ public static class SocketIO
     public static int Send(SafeHandle handle, ReadOnlySpan<byte> buffer, out SocketError error)
     {
         ArgumentNullException.ThrowIfNull(handle);
-        var referenced = false;
-        try
-        {
-            handle.DangerousAddRef(ref referenced);
-            return Send((int)handle.DangerousGetHandle(), buffer, out error);
-        }
-        finally
-        {
-            if (referenced)
-            {
-                handle.DangerousRelease();
-            }
-        }
+        using var reference = new HandleReference(handle);
+        return Send((int)reference.Value, buffer, out error);
     }
 
     /// <summary>Sends on a raw descriptor the caller keeps open for the length of the call. See <see cref="Send(Socket, ReadOnlySpan{byte}, out SocketError)"/>.</summary>
