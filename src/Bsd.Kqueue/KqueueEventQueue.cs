@@ -226,7 +226,17 @@ public sealed unsafe class KqueueEventQueue : IEventQueue
     /// <summary>NOTE_TRIGGER on an EVFILT_USER event: never blocks; triggers before a wait collapse into one event.</summary>
     internal void TriggerUserEvent(ulong ident)
     {
-        using var reference = new HandleReference(_kqueue);
+        HandleReference reference;
+        try
+        {
+            reference = new HandleReference(_kqueue);
+        }
+        catch (ObjectDisposedException)
+        {
+            return; // the Poll is gone: nothing waits on this kqueue any more, so a wake has nothing to do
+        }
+
+        using var held = reference;
         var change = stackalloc ulong[8];
         _layout.Write((byte*)change, ident, _platform.UserFilter!.Value, 0, NOTE_TRIGGER, 0);
         if (Interop.Kqueue.Kevent(_platform, _kqueue.Fd, change, 1, null, 0, null) < 0)
