@@ -188,7 +188,7 @@ public sealed unsafe class KqueueEventQueue : IEventQueue
 
         if (_userFilter)
         {
-            TriggerUserEvent(InterruptIdent);
+            TriggerUserEvent(InterruptIdent, 0);
         }
         else if (_interruptWrite is { IsClosed: false } write)
         {
@@ -223,8 +223,12 @@ public sealed unsafe class KqueueEventQueue : IEventQueue
         return error == 0 || (error == Errno.EINVAL ? false : throw EventQueueErrors.Kernel("kevent(EV_ADD, EVFILT_USER)", error));
     }
 
-    /// <summary>NOTE_TRIGGER on an EVFILT_USER event: never blocks; triggers before a wait collapse into one event.</summary>
-    internal void TriggerUserEvent(ulong ident)
+    /// <summary>
+    /// NOTE_TRIGGER on an EVFILT_USER event: never blocks; triggers before a wait collapse into one event.
+    /// <paramref name="udata"/> must be the event's own: every change to an existing knote, a trigger too,
+    /// replaces its udata (FreeBSD's and xnu's kqueue_register/kevent_register), as mio's waker knows.
+    /// </summary>
+    internal void TriggerUserEvent(ulong ident, ulong udata)
     {
         HandleReference reference;
         try
@@ -238,7 +242,7 @@ public sealed unsafe class KqueueEventQueue : IEventQueue
 
         using var held = reference;
         var change = stackalloc ulong[8];
-        _layout.Write((byte*)change, ident, _platform.UserFilter!.Value, 0, NOTE_TRIGGER, 0);
+        _layout.Write((byte*)change, ident, _platform.UserFilter!.Value, 0, NOTE_TRIGGER, udata);
         if (Interop.Kqueue.Kevent(_platform, _kqueue.Fd, change, 1, null, 0, null) < 0)
         {
             var errno = Errno.Last;

@@ -9,12 +9,14 @@ internal sealed class KqueueUserWaker : IEventQueueWaker
 {
     private readonly KqueueEventQueue _queue;
     private readonly ulong _ident;
+    private readonly ulong _token;
     private bool _disposed;
 
     public KqueueUserWaker(KqueueEventQueue queue, ulong ident, Token token)
     {
         _queue = queue;
         _ident = ident;
+        _token = token.Value;
         if (!queue.TryAddUserEvent(queue.Platform.UserFilter!.Value, ident, KeventFlags.EV_ADD | KeventFlags.EV_CLEAR, token.Value))
         {
             throw EventQueueErrors.Kernel("kevent(EV_ADD, EVFILT_USER waker)", Unix.Errno.EINVAL);
@@ -24,7 +26,7 @@ internal sealed class KqueueUserWaker : IEventQueueWaker
     public void Wake()
     {
         System.ObjectDisposedException.ThrowIf(_disposed, this);
-        _queue.TriggerUserEvent(_ident);
+        _queue.TriggerUserEvent(_ident, _token);
     }
 
     /// <summary>Runs under the registry's lock, so the queue cannot be closing meanwhile.</summary>
