@@ -37,8 +37,18 @@ internal static unsafe partial class Native
     [LibraryImport(Libc, EntryPoint = "shutdown", SetLastError = true)]
     public static partial int Shutdown(int fd, int how);
 
+    /// <summary>Apple arm64 passes variadic arguments (fcntl's third) on the stack: fill x2–x7 so it lands there.</summary>
+    private static readonly bool VariadicOnStack = OperatingSystem.IsMacOS() && RuntimeInformation.ProcessArchitecture == Architecture.Arm64;
+
+    public static int Fcntl(int fd, int command, int argument) => VariadicOnStack
+        ? FcntlStackArgument(fd, command, 0, 0, 0, 0, 0, 0, argument)
+        : FcntlRegisterArgument(fd, command, argument);
+
     [LibraryImport(Libc, EntryPoint = "fcntl", SetLastError = true)]
-    public static partial int Fcntl(int fd, int command, int argument);
+    private static partial int FcntlRegisterArgument(int fd, int command, int argument);
+
+    [LibraryImport(Libc, EntryPoint = "fcntl", SetLastError = true)]
+    private static partial int FcntlStackArgument(int fd, int command, nint x2, nint x3, nint x4, nint x5, nint x6, nint x7, nint argument);
 
     [LibraryImport(Libc, EntryPoint = "dup", SetLastError = true)]
     public static partial int Dup(int fd);
