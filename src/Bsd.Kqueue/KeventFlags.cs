@@ -17,9 +17,6 @@ internal static class KeventFlags
     public const uint EV_ERROR = 0x4000;
     public const uint EV_EOF = 0x8000;
 
-    /// <summary>macOS only (EV_FLAG0): EVFILT_READ with poll(2) semantics, so a regular file is always readable.</summary>
-    public const uint EV_POLL = 0x1000;
-
     /// <summary>EVFILT_USER fflags: fire the event.</summary>
     public const uint NOTE_TRIGGER = 0x01000000;
 

@@ -81,9 +81,9 @@ public sealed unsafe class KqueueEventQueue : IEventQueue
     /// <summary><c>kqueue</c>.</summary>
     public string Name => KqueueProvider.BackendName;
 
-    /// <summary>Readable and Writable (no Priority filter is used); every mode; regular files are accepted.</summary>
-    public EventQueueCapabilities Capabilities { get; } =
-        new(Interest.Readable | Interest.Writable, Edge: true, Oneshot: true, RegularFiles: true);
+    /// <summary>Readable and Writable (no Priority filter is used); every mode; regular files where the OS reports them always ready (not on macOS).</summary>
+    public EventQueueCapabilities Capabilities =>
+        new(Interest.Readable | Interest.Writable, Edge: true, Oneshot: true, RegularFiles: !_platform.RefusesRegularFiles);
 
     internal KqueuePlatform Platform => _platform;
 
@@ -94,6 +94,11 @@ public sealed unsafe class KqueueEventQueue : IEventQueue
     /// <inheritdoc />
     public void Register(int fd, Registration registration)
     {
+        if (_platform.RefusesRegularFiles && Interop.MacStat.IsRegularFileOrDirectory(fd))
+        {
+            throw EventQueueErrors.RegularFile(fd, Name);
+        }
+
         Span<KeventChange> changes = stackalloc KeventChange[KqueueTranslation.MaxChanges];
         var n = KqueueTranslation.Changes(_platform, 0, PollMode.Level, registration.Interest, registration.Mode, changes);
         Apply(fd, changes[..n], registration.Token.Value, "kevent(EV_ADD)", rollBackAdds: true);

@@ -5,7 +5,7 @@ namespace EporeX.Bsd.Kqueue;
 
 /// <summary>
 /// Everything about one OS's kqueue that the backend needs: its <c>struct kevent</c>, its filter numbers,
-/// the kevent entry point, and the extra bits that give a regular file poll(2) semantics. Chosen once per
+/// the kevent entry point, and the extra bits that give a regular file poll(2) semantics where the OS has them. Chosen once per
 /// process; the hot path reads it without branching on the OS.
 /// </summary>
 /// <param name="Name">For messages: <c>macOS</c>, <c>FreeBSD</c>, …</param>
@@ -13,7 +13,7 @@ namespace EporeX.Bsd.Kqueue;
 /// <param name="ReadFilter">EVFILT_READ.</param>
 /// <param name="WriteFilter">EVFILT_WRITE.</param>
 /// <param name="UserFilter">EVFILT_USER; null where the OS has none (then wakers are pipes).</param>
-/// <param name="ReadExtraFlags">Flags added to every EVFILT_READ change (macOS: EV_POLL).</param>
+/// <param name="ReadExtraFlags">Flags added to every EVFILT_READ change (none so far).</param>
 /// <param name="ReadExtraFflags">fflags of every EVFILT_READ change (FreeBSD: NOTE_FILE_POLL).</param>
 /// <param name="SizeTCounts">True where kevent is NetBSD's <c>__kevent50</c> with size_t counts.</param>
 internal sealed record KqueuePlatform(
@@ -26,8 +26,12 @@ internal sealed record KqueuePlatform(
     uint ReadExtraFflags,
     bool SizeTCounts)
 {
-    /// <summary>xnu bsd/sys/event.h: READ −1, WRITE −2, USER −10; 32-byte packed kevent.</summary>
-    public static readonly KqueuePlatform MacOS = new("macOS", KeventLayout.Compact, -1, -2, -10, KeventFlags.EV_POLL, 0, false);
+    /// <summary>
+    /// xnu bsd/sys/event.h: READ −1, WRITE −2, USER −10; 32-byte packed kevent. xnu's EVFILT_READ reports a
+    /// regular file only while the offset is short of its end, and its poll(2) flag EV_POLL is one of the
+    /// EV_SYSFLAGS that kevent strips from every change, so regular files are refused.
+    /// </summary>
+    public static readonly KqueuePlatform MacOS = new("macOS", KeventLayout.Compact, -1, -2, -10, 0, 0, false) { RefusesRegularFiles = true };
 
     /// <summary>FreeBSD ≥ 12 sys/sys/event.h: READ −1, WRITE −2, USER −11; 64-byte kevent with ext[4].</summary>
     public static readonly KqueuePlatform FreeBSD = new("FreeBSD", KeventLayout.FreeBsd, -1, -2, -11, 0, KeventFlags.NOTE_FILE_POLL, false);
@@ -40,6 +44,9 @@ internal sealed record KqueuePlatform(
 
     /// <summary>libkqueue's include/sys/event.h on Linux: macOS's offsets, FreeBSD's USER −11.</summary>
     public static readonly KqueuePlatform LibKqueue = new("Linux (libkqueue)", KeventLayout.Compact, -1, -2, -11, 0, 0, false);
+
+    /// <summary>True where EVFILT_READ cannot report a regular file always readable: the queue refuses such descriptors.</summary>
+    public bool RefusesRegularFiles { get; init; }
 
     /// <summary>The platform of this process, or null where no kqueue is known (or the process is not 64-bit).</summary>
     public static readonly KqueuePlatform? Current = Detect();

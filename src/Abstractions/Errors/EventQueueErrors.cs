@@ -22,6 +22,10 @@ internal static class EventQueueErrors
     public static UnsupportedDescriptorException RegularFile(int fd, string backend, int errno) =>
         new($"{backend} cannot watch descriptor {fd} ({Describe(errno)}): it is a regular file or a directory, which is always ready for reading and writing. Read it directly, or use the poll backend.", errno, fd);
 
+    /// <summary>A regular file or directory that the backend refuses itself, because its kernel would never report it ready the way poll(2) does.</summary>
+    public static UnsupportedDescriptorException RegularFile(int fd, string backend) =>
+        new($"{backend} cannot watch descriptor {fd}: it is a regular file or a directory, which is always ready for reading and writing, and this kernel does not report it so. Read it directly, or use the poll backend.", 0, fd);
+
     public static NotSupportedException Mode(PollMode mode, string backend, EventQueueCapabilities capabilities) =>
         new($"The {backend} backend does not support PollMode.{mode} ({capabilities}). Edge-triggered modes need epoll or kqueue.");
 

@@ -43,12 +43,11 @@ public sealed class KqueueConstantsTests
         Assert.Equal(0x4000u, EV_ERROR);
         Assert.Equal(0x8000u, EV_EOF);
         Assert.Equal(0x01000000u, NOTE_TRIGGER);
-        Assert.Equal(0x1000u, EV_POLL); // xnu: EV_POLL = EV_FLAG0
         Assert.Equal(0x0002u, NOTE_FILE_POLL); // freebsd-src
     }
 
     [Theory]
-    [InlineData("macOS", EV_POLL, 0u)]
+    [InlineData("macOS", 0u, 0u)] // xnu strips EV_POLL (in EV_SYSFLAGS) from every change
     [InlineData("FreeBSD", 0u, NOTE_FILE_POLL)]
     [InlineData("OpenBSD", 0u, 0u)]
     [InlineData("NetBSD", 0u, 0u)]
@@ -58,6 +57,15 @@ public sealed class KqueueConstantsTests
         var platform = KqueuePlatforms.ByName(name);
         Assert.Equal(flags, platform.ReadExtraFlags);
         Assert.Equal(fflags, platform.ReadExtraFflags);
+    }
+
+    [Theory]
+    [InlineData("macOS", true)] // no poll(2) semantics reachable from user space
+    [InlineData("FreeBSD", false)] // NOTE_FILE_POLL
+    [InlineData("Linux (libkqueue)", false)]
+    public void Regular_files_are_refused_where_they_could_never_be_reported_ready(string name, bool refused)
+    {
+        Assert.Equal(refused, KqueuePlatforms.ByName(name).RefusesRegularFiles);
     }
 
     [SkippableFact]
