@@ -189,16 +189,24 @@ internal static partial class Program
             return false;
         }
 
-        // A refused raise is not fatal by itself: the check below decides.
-        limit.Current = limit.Maximum;
-        _ = SetRLimit(resource, &limit);
+        // A refused raise is not fatal by itself: the check below decides. macOS's hard limit is
+        // RLIM_INFINITY and its setrlimit refuses (EINVAL) a soft one above kern.maxfilesperproc, so
+        // then just what is needed is asked for.
+        var needed = (ulong)count + 512;
+        var hard = limit.Maximum;
+        limit.Current = hard;
+        if (SetRLimit(resource, &limit) != 0)
+        {
+            limit.Current = Math.Min(needed, hard);
+            _ = SetRLimit(resource, &limit);
+        }
+
         if (GetRLimit(resource, &limit) != 0)
         {
             why = "getrlimit failed";
             return false;
         }
 
-        var needed = (ulong)count + 512;
         why = $"RLIMIT_NOFILE is {limit.Current} (hard {limit.Maximum}); {needed} descriptors are needed per side";
         return limit.Current >= needed;
     }

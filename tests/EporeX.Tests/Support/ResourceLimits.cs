@@ -33,7 +33,14 @@ internal static unsafe partial class ResourceLimits
         var limit = stackalloc ulong[2];
         limit[0] = hard;
         limit[1] = hard;
-        SetRLimit(RLIMIT_NOFILE, limit); // may fail (macOS caps it at kern.maxfilesperproc): the caller reads what is in force
+        if (SetRLimit(RLIMIT_NOFILE, limit) != 0)
+        {
+            // macOS's hard limit is RLIM_INFINITY, and its setrlimit refuses (EINVAL) a soft one above
+            // kern.maxfilesperproc: ask for just what is wanted. It may fail too; the caller reads what is in force.
+            limit[0] = Math.Min(wanted, hard);
+            SetRLimit(RLIMIT_NOFILE, limit);
+        }
+
         return OpenFiles().Soft;
     }
 
