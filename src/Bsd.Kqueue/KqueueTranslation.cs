@@ -25,8 +25,8 @@ internal static class KqueueTranslation
     public static int Changes(KqueuePlatform platform, Interest previous, PollMode previousMode, Interest next, PollMode nextMode, Span<KeventChange> changes)
     {
         var n = 0;
-        n = FilterChanges(platform.ReadFilter, Interest.Readable, platform.ReadExtraFlags, platform.ReadExtraFflags, previous, previousMode, next, nextMode, changes, n);
-        n = FilterChanges(platform.WriteFilter, Interest.Writable, 0, 0, previous, previousMode, next, nextMode, changes, n);
+        n = FilterChanges(platform.ReadFilter, Interest.Readable, platform.ReadExtraFlags, platform.ReadExtraFflags, mayVanish: false, previous, previousMode, next, nextMode, changes, n);
+        n = FilterChanges(platform.WriteFilter, Interest.Writable, 0, 0, mayVanish: true, previous, previousMode, next, nextMode, changes, n);
         return n;
     }
 
@@ -95,7 +95,12 @@ internal static class KqueueTranslation
     /// <summary>EPIPE is 32 on Linux and every BSD.</summary>
     internal const int EPIPE = 32;
 
-    private static int FilterChanges(int filter, Interest bit, uint extraFlags, uint extraFflags, Interest previous, PollMode previousMode, Interest next, PollMode nextMode, Span<KeventChange> changes, int n)
+    // mayVanish: the kernel may drop this filter's knote by itself. FreeBSD hangs a pipe writer's
+    // EVFILT_WRITE knote on the reader's side, and when the reader closes, knlist_clear marks it
+    // EV_EOF|EV_ONESHOT, so it fires once and is gone (sys_pipe.c pipe_kqfilter, kern_event.c
+    // knlist_cleardel). Its delete then answers ENOENT, meaning "already gone" (mio ignores ENOENT on
+    // every deregister).
+    private static int FilterChanges(int filter, Interest bit, uint extraFlags, uint extraFflags, bool mayVanish, Interest previous, PollMode previousMode, Interest next, PollMode nextMode, Span<KeventChange> changes, int n)
     {
         var had = (previous & bit) != 0;
         var wants = (next & bit) != 0;
@@ -110,7 +115,7 @@ internal static class KqueueTranslation
         }
         else if (had)
         {
-            changes[n++] = new KeventChange(filter, EV_DELETE | EV_RECEIPT, 0, MayBeMissing: IsOneshot(previousMode));
+            changes[n++] = new KeventChange(filter, EV_DELETE | EV_RECEIPT, 0, MayBeMissing: mayVanish || IsOneshot(previousMode));
         }
 
         return n;
