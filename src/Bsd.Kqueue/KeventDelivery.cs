@@ -17,6 +17,13 @@ namespace EporeX.Bsd.Kqueue;
 /// <para>Threading: owners and kinds are written under the registry's lock and read by the waiting thread
 /// (whole-array replacement on growth, so a reader sees a consistent array); the merge tables belong to
 /// the one waiting thread.</para>
+/// <para>Oneshot over both filters: the kernel disarms each EV_ONESHOT knote on its own, so after the
+/// write knote has fired the read knote could still report, where epoll's EPOLLONESHOT (and the
+/// portable contract) disarm the whole registration. Such a registration is marked armed here with the
+/// number of its change; its first report marks it fired, and later kevents of the descriptor are dropped
+/// until a change arms it again. A registration armed after the wait began is never marked fired by that
+/// wait (its kevents may predate the change), so a racing Reregister can get an extra report, never a
+/// lost one.</para>
 /// </remarks>
 internal sealed class KeventDelivery
 {
@@ -31,6 +38,8 @@ internal sealed class KeventDelivery
     private readonly int _userFilter;
     private SafeHandle?[] _owners = new SafeHandle?[64];
     private byte[] _kinds = new byte[64];
+    private long[] _oneshot = new long[64]; // 0: nothing to do; > 0: armed at that change; < 0: fired
+    private long _changes;
     private int[] _mergeStamp = new int[64];
     private int[] _mergeSlot = new int[64];
     private int _stamp;
@@ -57,11 +66,29 @@ internal sealed class KeventDelivery
         _kinds[fd] = kind;
     }
 
+    /// <summary>The number of the last oneshot change: a wait reads it before it asks the kernel.</summary>
+    public long Changes => Volatile.Read(ref _changes);
+
+    /// <summary>
+    /// Records whether the registration <paramref name="fd"/> is about to get is a oneshot over both
+    /// filters (then its first report disarms it here); called before the kernel is asked.
+    /// </summary>
+    public void SetOneshotPair(int fd, bool pair)
+    {
+        EnsureTable(fd);
+        Volatile.Write(ref _oneshot[fd], pair ? Interlocked.Increment(ref _changes) : 0);
+    }
+
     /// <summary>Decodes <paramref name="n"/> kevents at <paramref name="buffer"/> into <paramref name="events"/>; returns how many events.</summary>
-    public unsafe int Deliver(byte* buffer, int n, Span<Event> events)
+    /// <param name="buffer">The kevents the kernel returned.</param>
+    /// <param name="n">How many.</param>
+    /// <param name="events">Where the events go.</param>
+    /// <param name="changesBefore"><see cref="Changes"/> as read before the kevent call.</param>
+    public unsafe int Deliver(byte* buffer, int n, Span<Event> events, long changesBefore = long.MaxValue)
     {
         var owners = Volatile.Read(ref _owners);
         var kinds = Volatile.Read(ref _kinds);
+        var oneshot = Volatile.Read(ref _oneshot);
         if (_mergeStamp.Length < owners.Length)
         {
             _mergeStamp = new int[owners.Length];
@@ -95,7 +122,7 @@ internal sealed class KeventDelivery
                 continue;
             }
 
-            var fd = kevent.Ident < (ulong)owners.Length && kevent.Ident < (ulong)kinds.Length ? (int)kevent.Ident : -1;
+            var fd = kevent.Ident < (ulong)owners.Length && kevent.Ident < (ulong)kinds.Length && kevent.Ident < (ulong)oneshot.Length ? (int)kevent.Ident : -1;
             if (fd >= 0 && kinds[fd] != KindDescriptor)
             {
                 if (kinds[fd] == KindWakerPipe)
@@ -121,6 +148,17 @@ internal sealed class KeventDelivery
                     continue;
                 }
 
+                var armed = Volatile.Read(ref oneshot[fd]);
+                if (armed < 0)
+                {
+                    continue; // the other knote of a oneshot pair that has already reported
+                }
+
+                if (armed > 0 && armed <= changesBefore)
+                {
+                    Interlocked.CompareExchange(ref oneshot[fd], -armed, armed);
+                }
+
                 stamps[fd] = stamp;
                 slots[fd] = delivered;
             }
@@ -141,8 +179,11 @@ internal sealed class KeventDelivery
         var length = Math.Max(fd + 1, _owners.Length * 2);
         var owners = new SafeHandle?[length];
         var kinds = new byte[length];
+        var oneshot = new long[length];
         _owners.CopyTo(owners, 0);
         _kinds.CopyTo(kinds, 0);
+        _oneshot.CopyTo(oneshot, 0);
+        Volatile.Write(ref _oneshot, oneshot);
         Volatile.Write(ref _kinds, kinds);
         Volatile.Write(ref _owners, owners);
     }

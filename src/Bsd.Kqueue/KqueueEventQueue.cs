@@ -101,7 +101,17 @@ public sealed unsafe class KqueueEventQueue : IEventQueue
 
         Span<KeventChange> changes = stackalloc KeventChange[KqueueTranslation.MaxChanges];
         var n = KqueueTranslation.Changes(_platform, 0, PollMode.Level, registration.Interest, registration.Mode, changes);
-        Apply(fd, changes[..n], registration.Token.Value, "kevent(EV_ADD)", rollBackAdds: true);
+        _delivery.SetOneshotPair(fd, KqueueTranslation.IsOneshotPair(registration.Interest, registration.Mode));
+        try
+        {
+            Apply(fd, changes[..n], registration.Token.Value, "kevent(EV_ADD)", rollBackAdds: true);
+        }
+        catch (EventQueueException)
+        {
+            _delivery.SetOneshotPair(fd, false);
+            throw;
+        }
+
         SetOwner(fd, registration.Owner);
     }
 
@@ -110,6 +120,7 @@ public sealed unsafe class KqueueEventQueue : IEventQueue
     {
         Span<KeventChange> changes = stackalloc KeventChange[KqueueTranslation.MaxChanges];
         var n = KqueueTranslation.Changes(_platform, previous.Interest, previous.Mode, next.Interest, next.Mode, changes);
+        _delivery.SetOneshotPair(fd, KqueueTranslation.IsOneshotPair(next.Interest, next.Mode));
         try
         {
             Apply(fd, changes[..n], next.Token.Value, "kevent(reregister)", rollBackAdds: false);
@@ -136,6 +147,7 @@ public sealed unsafe class KqueueEventQueue : IEventQueue
         {
             // Gone from the kernel or not, the library forgets it (the Registry drops it on these errors).
             SetOwner(fd, null);
+            _delivery.SetOneshotPair(fd, false);
         }
     }
 
@@ -167,6 +179,7 @@ public sealed unsafe class KqueueEventQueue : IEventQueue
         }
 
         var kq = _kqueue.Fd;
+        var changesBefore = _delivery.Changes;
         var left = WaitTimeout.Start(timeout);
         int n;
         while ((n = WaitOnce(kq, max, left)) < 0)
@@ -180,7 +193,7 @@ public sealed unsafe class KqueueEventQueue : IEventQueue
             left = left.Remaining();
         }
 
-        return _delivery.Deliver(_buffer, n, events);
+        return _delivery.Deliver(_buffer, n, events, changesBefore);
     }
 
     /// <inheritdoc />

@@ -30,6 +30,13 @@ internal static class KqueueTranslation
         return n;
     }
 
+    /// <summary>
+    /// A oneshot registration over both filters: two EV_ONESHOT knotes, which the kernel disarms one by
+    /// one, so <see cref="KeventDelivery"/> disarms the pair at its first report.
+    /// </summary>
+    public static bool IsOneshotPair(Interest interest, PollMode mode) =>
+        IsOneshot(mode) && (interest & (Interest.Readable | Interest.Writable)) == (Interest.Readable | Interest.Writable);
+
     /// <summary>EV_CLEAR for Edge, EV_ONESHOT for Oneshot, both for EdgeOneshot.</summary>
     public static uint ModeFlags(PollMode mode) => mode switch
     {

@@ -110,6 +110,87 @@ public sealed unsafe class KeventDeliveryTests
         Assert.Equal([new Event(new Token(1), Readiness.Readable | Readiness.Writable), new Event(new Token(2), Readiness.Readable)], events);
     }
 
+    [Theory]
+    [MemberData(nameof(KqueuePlatforms.Names), MemberType = typeof(KqueuePlatforms))]
+    public void A_oneshot_pair_reports_once_until_armed_again(string name)
+    {
+        var p = KqueuePlatforms.ByName(name);
+        var delivery = new KeventDelivery(p, userFilter: true);
+        delivery.SetOwner(5, null);
+        delivery.SetOneshotPair(5, true);
+
+        Assert.Equal(Readiness.Writable, Assert.Single(Deliver(p, delivery, 2, new Returned(5, Read: false, Udata: 7))).Readiness);
+        Assert.Empty(Deliver(p, delivery, 2, new Returned(5, Read: true, Udata: 7))); // the read knote was still armed in the kernel
+
+        delivery.SetOneshotPair(5, true); // Reregister
+        Assert.Equal(Readiness.Readable, Assert.Single(Deliver(p, delivery, 2, new Returned(5, Read: true, Udata: 7))).Readiness);
+        Assert.Empty(Deliver(p, delivery, 2, new Returned(5, Read: false, Udata: 7)));
+    }
+
+    [Theory]
+    [MemberData(nameof(KqueuePlatforms.Names), MemberType = typeof(KqueuePlatforms))]
+    public void Both_knotes_of_a_oneshot_pair_in_one_wait_are_one_event(string name)
+    {
+        var p = KqueuePlatforms.ByName(name);
+        var delivery = new KeventDelivery(p, userFilter: true);
+        delivery.SetOwner(5, null);
+        delivery.SetOneshotPair(5, true);
+
+        var e = Assert.Single(Deliver(p, delivery, 2, new Returned(5, Read: true, Udata: 7), new Returned(5, Read: false, Udata: 7)));
+        Assert.Equal(Readiness.Readable | Readiness.Writable, e.Readiness);
+    }
+
+    [Theory]
+    [MemberData(nameof(KqueuePlatforms.Names), MemberType = typeof(KqueuePlatforms))]
+    public void A_pair_armed_after_the_wait_began_is_not_disarmed_by_that_wait(string name)
+    {
+        var p = KqueuePlatforms.ByName(name);
+        var delivery = new KeventDelivery(p, userFilter: true);
+        delivery.SetOwner(5, null);
+        var before = delivery.Changes;
+        delivery.SetOneshotPair(5, true); // a Reregister on another thread while the kevent call ran
+
+        Assert.Single(DeliverAfter(p, delivery, before, new Returned(5, Read: true, Udata: 7)));
+        Assert.Single(Deliver(p, delivery, 2, new Returned(5, Read: false, Udata: 7)));
+        Assert.Empty(Deliver(p, delivery, 2, new Returned(5, Read: true, Udata: 7)));
+    }
+
+    [Theory]
+    [MemberData(nameof(KqueuePlatforms.Names), MemberType = typeof(KqueuePlatforms))]
+    public void Other_registrations_are_never_disarmed_here(string name)
+    {
+        var p = KqueuePlatforms.ByName(name);
+        var delivery = new KeventDelivery(p, userFilter: true);
+        delivery.SetOwner(5, null);
+        delivery.SetOneshotPair(5, true);
+        delivery.SetOneshotPair(5, false); // reregistered as level, or deregistered
+
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.Single(Deliver(p, delivery, 2, new Returned(5, Read: i % 2 == 0, Udata: 7)));
+        }
+
+        Assert.True(KqueueTranslation.IsOneshotPair(Interest.Readable | Interest.Writable, PollMode.Oneshot));
+        Assert.True(KqueueTranslation.IsOneshotPair(Interest.Readable | Interest.Writable, PollMode.EdgeOneshot));
+        Assert.False(KqueueTranslation.IsOneshotPair(Interest.Readable, PollMode.Oneshot));
+        Assert.False(KqueueTranslation.IsOneshotPair(Interest.Readable | Interest.Writable, PollMode.Edge));
+    }
+
+    private static Event[] DeliverAfter(KqueuePlatform p, KeventDelivery delivery, long changesBefore, Returned returned)
+    {
+        var layout = p.Layout;
+        var buffer = new byte[layout.Size];
+        var events = new Event[2];
+        int n;
+        fixed (byte* b = buffer)
+        {
+            layout.Write(b, returned.Ident, returned.Read ? p.ReadFilter : p.WriteFilter, returned.Flags, returned.Fflags, returned.Udata, returned.Data);
+            n = delivery.Deliver(b, 1, events, changesBefore);
+        }
+
+        return events[..n];
+    }
+
     private static Event[] Deliver(KqueuePlatform p, KeventDelivery delivery, int capacity, params Returned[] returned)
     {
         var layout = p.Layout;
