@@ -24,6 +24,13 @@ public readonly record struct ObservedEvent(ulong Token, bool Readable, bool Wri
 /// It keeps to what every backend and kernel agrees on; where they may differ (writability after a
 /// shutdown, hang-up), it says <see cref="Tri.Maybe"/> and then follows what was observed.
 /// </summary>
+/// <remarks>
+/// Edge wakeups are kept per direction. Linux has one wait queue per socket, so epoll reports the whole
+/// readiness on any wakeup; kqueue has a knote per filter, and a wakeup reaches only its own direction
+/// (a shutdown wakes the shutting end's write filter and the peer's read filter, not the others). Where
+/// the two differ the model says Maybe. A read-closed without read interest comes from a hang-up, which
+/// epoll and poll(2) report and kqueue's write filter cannot: Maybe as well.
+/// </remarks>
 public sealed class ReadinessModel(EventQueueCapabilities capabilities)
 {
     public const ulong WakerToken = 999;
@@ -92,7 +99,7 @@ public sealed class ReadinessModel(EventQueueCapabilities capabilities)
             case WriteOp w:
                 var reader = _ends[w.End ^ 1];
                 reader.Buffered += w.Bytes;
-                Wakeup(reader, Interest.Readable, Tri.Yes);
+                Wakeup(reader, Interest.Readable, Tri.Yes, Tri.No);
                 return "ok";
             case ReadAllOp r:
                 var end = _ends[r.End];
@@ -101,20 +108,20 @@ public sealed class ReadinessModel(EventQueueCapabilities capabilities)
                 {
                     // Freeing the writer's buffer space wakes the writer for writing.
                     var writer = _ends[r.End ^ 1];
-                    Wakeup(writer, Interest.Writable, writer.ShutWr ? Tri.Maybe : Tri.Yes);
+                    Wakeup(writer, Interest.Writable, Tri.No, writer.ShutWr ? Tri.Maybe : Tri.Yes);
                 }
 
                 end.Buffered = 0;
                 return $"read {read}";
             case ShutdownOp s:
                 _ends[s.End].ShutWr = true;
-                Wakeup(_ends[s.End], 0, Tri.Yes);
-                Wakeup(_ends[s.End ^ 1], 0, Tri.Yes);
+                Wakeup(_ends[s.End], 0, Tri.Maybe, Tri.Yes);
+                Wakeup(_ends[s.End ^ 1], 0, Tri.Yes, Tri.Maybe);
                 return "ok";
             case CloseOp c:
                 _ends[c.End].Reg = null;
                 _ends[c.End].Closed = true;
-                Wakeup(_ends[c.End ^ 1], 0, Tri.Yes);
+                Wakeup(_ends[c.End ^ 1], 0, Tri.Yes, Tri.Yes);
                 return "ok";
             case WakeOp:
                 _wakePending = true;
@@ -179,15 +186,15 @@ public sealed class ReadinessModel(EventQueueCapabilities capabilities)
             }
             else if (seen)
             {
-                if (actual.Readable != expected.Readable || actual.ReadClosed != expected.ReadClosed
-                    || (expected.Writable != Tri.Maybe && actual.Writable != (expected.Writable == Tri.Yes)))
+                if (Differs(actual.Readable, expected.Readable) || Differs(actual.ReadClosed, expected.ReadClosed)
+                    || Differs(actual.Writable, expected.Writable))
                 {
                     problems.Append($"{reg.Token} ({Op.EndName(i)}) reported {actual}, expected {expected}; ");
                 }
 
                 if (expected.Present == Tri.Yes)
                 {
-                    shown.Add($"{reg.Token}:{(actual.Readable ? "R" : "")}{(expected.Writable == Tri.Maybe ? "?" : actual.Writable ? "W" : "")}{(actual.ReadClosed ? "C" : "")}");
+                    shown.Add($"{reg.Token}:{Show(actual.Readable, expected.Readable, "R")}{Show(actual.Writable, expected.Writable, "W")}{Show(actual.ReadClosed, expected.ReadClosed, "C")}");
                 }
 
                 if (reg.Mode == PollMode.Oneshot)
@@ -196,7 +203,8 @@ public sealed class ReadinessModel(EventQueueCapabilities capabilities)
                 }
             }
 
-            reg.Pending = Tri.No;
+            reg.PendingRead = Tri.No;
+            reg.PendingWrite = Tri.No;
         }
 
         foreach (var stray in byToken.Values)
@@ -219,7 +227,7 @@ public sealed class ReadinessModel(EventQueueCapabilities capabilities)
             text.Append($"{Op.EndName(i)}: buffered {e.Buffered}{(e.ShutWr ? ", shut wr" : "")}{(e.Closed ? ", closed" : "")}");
             if (e.Reg is { } r)
             {
-                text.Append($", token {r.Token} {Op.Describe(r.Interest)} {r.Mode}{(r.Armed ? "" : " disarmed")}{(r.Mode == PollMode.Edge ? $" pending {r.Pending}" : "")}");
+                text.Append($", token {r.Token} {Op.Describe(r.Interest)} {r.Mode}{(r.Armed ? "" : " disarmed")}{(r.Mode == PollMode.Edge ? $" pending read {r.PendingRead} write {r.PendingWrite}" : "")}");
             }
 
             text.Append("; ");
@@ -229,6 +237,10 @@ public sealed class ReadinessModel(EventQueueCapabilities capabilities)
     }
 
     private bool Alive(int end) => _ends[end].Exists && !_ends[end].Closed;
+
+    private static bool Differs(bool actual, Tri expected) => expected != Tri.Maybe && actual != (expected == Tri.Yes);
+
+    private static string Show(bool actual, Tri expected, string letter) => expected == Tri.Maybe ? "?" : actual ? letter : "";
 
     private Expectation Expected(int i, Reg reg)
     {
@@ -241,30 +253,53 @@ public sealed class ReadinessModel(EventQueueCapabilities capabilities)
         var writable = (reg.Interest & Interest.Writable) == 0 ? Tri.No
             : end.ShutWr || peer.Closed ? Tri.Maybe
             : Tri.Yes;
-        var readClosed = hangUp || (wantsRead && readEof);
+        var readClosed = wantsRead ? (readEof ? Tri.Yes : Tri.No) : hangUp ? Tri.Maybe : Tri.No;
 
-        var level = readable || hangUp ? Tri.Yes : writable;
-        var present = reg.Mode switch
+        if (reg.Mode != PollMode.Edge)
         {
-            PollMode.Oneshot => reg.Armed ? level : Tri.No,
-            PollMode.Edge => reg.Pending == Tri.No ? Tri.No : reg.Pending == Tri.Yes ? level : level == Tri.No ? Tri.No : Tri.Maybe,
-            _ => level,
-        };
-        return new Expectation(present, readable, writable, readClosed);
+            var level = readable || hangUp ? Tri.Yes : writable;
+            var present = reg.Mode == PollMode.Oneshot && !reg.Armed ? Tri.No : level;
+            return new Expectation(present, readable ? Tri.Yes : Tri.No, writable, readClosed);
+        }
+
+        // Edge: certain where a direction's own wakeup meets its readiness; possible where any wakeup
+        // meets any readiness (epoll then reports all of it, kqueue only the filters that were woken).
+        var certain = (reg.PendingRead == Tri.Yes && readable) || (reg.PendingWrite == Tri.Yes && writable == Tri.Yes);
+        var woken = reg.PendingRead != Tri.No || reg.PendingWrite != Tri.No;
+        var possible = woken && (readable || hangUp || writable != Tri.No);
+        var edgePresent = certain ? Tri.Yes : possible ? Tri.Maybe : Tri.No;
+        return new Expectation(
+            edgePresent,
+            !readable ? Tri.No : reg.PendingRead == Tri.Yes ? Tri.Yes : Tri.Maybe,
+            writable == Tri.No ? Tri.No : writable == Tri.Yes && reg.PendingWrite == Tri.Yes ? Tri.Yes : Tri.Maybe,
+            readClosed == Tri.Yes && reg.PendingRead != Tri.Yes ? Tri.Maybe : readClosed);
     }
 
-    /// <summary>A wakeup of an end's wait queue: edge registrations whose interest matches the wakeup (0: any) become pending.</summary>
-    private static void Wakeup(End end, Interest key, Tri how)
+    /// <summary>
+    /// A wakeup of an end: edge registrations whose interest matches the wakeup (0: any) become pending,
+    /// for reading and for writing as <paramref name="read"/> and <paramref name="write"/> say.
+    /// </summary>
+    private static void Wakeup(End end, Interest key, Tri read, Tri write)
     {
-        if (end.Reg is { Mode: PollMode.Edge } reg && (key == 0 || (reg.Interest & key) != 0) && how > reg.Pending)
+        if (end.Reg is { Mode: PollMode.Edge } reg && (key == 0 || (reg.Interest & key) != 0))
         {
-            reg.Pending = how;
+            if (read > reg.PendingRead)
+            {
+                reg.PendingRead = read;
+            }
+
+            if (write > reg.PendingWrite)
+            {
+                reg.PendingWrite = write;
+            }
         }
     }
 
-    private readonly record struct Expectation(Tri Present, bool Readable, Tri Writable, bool ReadClosed)
+    private readonly record struct Expectation(Tri Present, Tri Readable, Tri Writable, Tri ReadClosed)
     {
-        public override string ToString() => $"{Present} {(Readable ? "R" : "")}{(Writable == Tri.Yes ? "W" : Writable == Tri.Maybe ? "w?" : "")}{(ReadClosed ? "C" : "")}";
+        public override string ToString() => $"{Present} {Letter(Readable, "R")}{Letter(Writable, "W")}{Letter(ReadClosed, "C")}";
+
+        private static string Letter(Tri value, string letter) => value == Tri.Yes ? letter : value == Tri.Maybe ? letter.ToLowerInvariant() + "?" : "";
     }
 
     private sealed class End
@@ -286,7 +321,10 @@ public sealed class ReadinessModel(EventQueueCapabilities capabilities)
 
         public bool Armed { get; set; } = true;
 
-        /// <summary>Edge mode: a registration (or a change) checks readiness once, as a wakeup does.</summary>
-        public Tri Pending { get; set; } = mode == PollMode.Edge ? Tri.Yes : Tri.No;
+        /// <summary>Edge mode: a registration (or a change) checks readiness once in each direction, as a wakeup does.</summary>
+        public Tri PendingRead { get; set; } = mode == PollMode.Edge ? Tri.Yes : Tri.No;
+
+        /// <summary>Edge mode: the same for writing.</summary>
+        public Tri PendingWrite { get; set; } = mode == PollMode.Edge ? Tri.Yes : Tri.No;
     }
 }
