@@ -6,9 +6,9 @@ namespace EporeX.Fallback.Poll;
 internal static partial class Interop
 {
     /// <summary>
-    /// poll(2). The flag values below are the same on Linux, macOS and the BSDs; POLLRDHUP is a Linux
-    /// extension (another OS may give 0x2000 another meaning), so it is used only where
-    /// <see cref="RdHup"/> says so.
+    /// poll(2). The flag values below are the same on Linux, macOS and the BSDs; POLLRDHUP is an
+    /// extension whose bit differs (Linux 0x2000, FreeBSD 0x4000; macOS has none), so it is used only
+    /// where <see cref="RdHup"/> says so.
     /// </summary>
     internal static unsafe partial class Poll
     {
@@ -20,8 +20,18 @@ internal static partial class Interop
         internal const short POLLNVAL = 0x20;
         internal const short POLLRDHUP = 0x2000;
 
-        /// <summary>POLLRDHUP on Linux, 0 elsewhere: chosen at run time, not at build time.</summary>
-        internal static readonly short RdHup = OperatingSystem.IsLinux() ? POLLRDHUP : (short)0;
+        /// <summary>FreeBSD's POLLRDHUP ("half shut down", sys/sys/poll.h, FreeBSD 13 and later): another bit than Linux's.</summary>
+        internal const short FreeBsdPollRdHup = 0x4000;
+
+        /// <summary>
+        /// The read-hang-up bit of this OS: POLLRDHUP on Linux and FreeBSD (where sopoll reports a peer's
+        /// shutdown with it and POLLHUP only once both directions are shut), 0 elsewhere. Chosen at run
+        /// time, not at build time.
+        /// </summary>
+        internal static readonly short RdHup = RdHupFor(OperatingSystem.IsLinux(), OperatingSystem.IsFreeBSD());
+
+        /// <summary>The read-hang-up bit for an OS: pure, so that every case is testable anywhere.</summary>
+        internal static short RdHupFor(bool linux, bool freeBsd) => linux ? POLLRDHUP : freeBsd ? FreeBsdPollRdHup : (short)0;
 
         /// <summary>nfds_t is <c>unsigned long</c> in glibc and musl but <c>unsigned int</c> on macOS and the BSDs.</summary>
         private static readonly bool LongCount = OperatingSystem.IsLinux() || OperatingSystem.IsAndroid();

@@ -31,8 +31,11 @@ public sealed class PollLayoutTests
     }
 
     [Fact]
-    public void POLLRDHUP_is_used_on_Linux_only()
+    public void POLLRDHUP_is_used_on_Linux_and_FreeBSD_only()
     {
-        Assert.Equal(System.OperatingSystem.IsLinux() ? POLLRDHUP : (short)0, RdHup);
+        Assert.Equal(POLLRDHUP, RdHupFor(linux: true, freeBsd: false));
+        Assert.Equal((short)0x4000, RdHupFor(linux: false, freeBsd: true)); // freebsd-src sys/sys/poll.h
+        Assert.Equal((short)0, RdHupFor(linux: false, freeBsd: false));
+        Assert.Equal(RdHupFor(System.OperatingSystem.IsLinux(), System.OperatingSystem.IsFreeBSD()), RdHup);
     }
 }
