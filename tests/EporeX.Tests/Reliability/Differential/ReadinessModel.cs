@@ -30,6 +30,7 @@ public readonly record struct ObservedEvent(ulong Token, bool Readable, bool Wri
 /// (a shutdown wakes the shutting end's write filter and the peer's read filter, not the others). Where
 /// the two differ the model says Maybe. A read-closed without read interest comes from a hang-up, which
 /// epoll and poll(2) report and kqueue's write filter cannot: Maybe as well.
+/// Whether poll(2) reports POLLHUP for a half-shut socket differs per OS too.
 /// </remarks>
 public sealed class ReadinessModel(EventQueueCapabilities capabilities)
 {
@@ -253,7 +254,10 @@ public sealed class ReadinessModel(EventQueueCapabilities capabilities)
         var writable = (reg.Interest & Interest.Writable) == 0 ? Tri.No
             : end.ShutWr || peer.Closed ? Tri.Maybe
             : Tri.Yes;
-        var readClosed = wantsRead ? (readEof ? Tri.Yes : Tri.No) : hangUp ? Tri.Maybe : Tri.No;
+        // macOS's poll(2) reports POLLHUP for an EOF on either of its filters, so shutting down one's own
+        // writing shows as a hang-up there when writes are watched.
+        var ownHangUp = end.ShutWr && (reg.Interest & Interest.Writable) != 0;
+        var readClosed = wantsRead && readEof ? Tri.Yes : hangUp || ownHangUp ? Tri.Maybe : Tri.No;
 
         if (reg.Mode != PollMode.Edge)
         {
