@@ -44,9 +44,12 @@ public sealed unsafe class PollEventQueue : IEventQueue
     /// <summary><c>poll</c>.</summary>
     public string Name => PollProvider.BackendName;
 
-    /// <summary>Readable, Writable and Priority; Level and Oneshot (poll(2) has no edge); regular files (always ready).</summary>
+    /// <summary>
+    /// Readable, Writable, and Priority where poll() reports out-of-band data (not on macOS); Level and
+    /// Oneshot (poll(2) has no edge); regular files (always ready).
+    /// </summary>
     public EventQueueCapabilities Capabilities { get; } =
-        new(Interest.Readable | Interest.Writable | Interest.Priority, Edge: false, Oneshot: true, RegularFiles: true);
+        new(Interop.Poll.Interests, Edge: false, Oneshot: true, RegularFiles: true);
 
     internal PollNotifier Notifier { get; }
 
@@ -59,6 +62,7 @@ public sealed unsafe class PollEventQueue : IEventQueue
             throw EventQueueErrors.NotOpen(fd, "Register", Errno.EBADF);
         }
 
+        var readHangUp = Interop.Poll.RdHupOn(fd) != 0;
         lock (_gate)
         {
             if (_set.Contains(fd))
@@ -66,7 +70,7 @@ public sealed unsafe class PollEventQueue : IEventQueue
                 throw EventQueueErrors.AlreadyRegistered(fd, Name);
             }
 
-            _set.Add(fd, registration);
+            _set.Add(fd, registration, readHangUp);
             NotifyIfPolling();
         }
     }
@@ -75,10 +79,11 @@ public sealed unsafe class PollEventQueue : IEventQueue
     public void Reregister(int fd, Registration previous, Registration next)
     {
         var open = Libc.IsOpen(fd);
+        var readHangUp = Interop.Poll.RdHupOn(fd) != 0;
         lock (_gate)
         {
             ThrowIfGone(fd, open, "Reregister");
-            _set.Replace(fd, next);
+            _set.Replace(fd, next, readHangUp);
             NotifyIfPolling();
         }
     }
@@ -98,6 +103,7 @@ public sealed unsafe class PollEventQueue : IEventQueue
     /// <summary>A slot that poll() found closed (POLLNVAL) is gone: the number may register again.</summary>
     public bool TryReplaceStale(int fd, Registration stale, Registration next)
     {
+        var readHangUp = Interop.Poll.RdHupOn(fd) != 0;
         lock (_gate)
         {
             if (!_set.IsStale(fd))
@@ -105,7 +111,7 @@ public sealed unsafe class PollEventQueue : IEventQueue
                 return false;
             }
 
-            _set.Replace(fd, next);
+            _set.Replace(fd, next, readHangUp);
             NotifyIfPolling();
             return true;
         }

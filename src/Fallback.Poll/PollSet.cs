@@ -54,23 +54,24 @@ internal sealed unsafe class PollSet : IDisposable
     /// <summary>True when <paramref name="fd"/> has a slot that was found closed behind the queue's back.</summary>
     public bool IsStale(int fd) => _indexByFd.TryGetValue(fd, out var index) && _slots[index].Stale;
 
-    public void Add(int fd, Registration registration)
+    /// <summary>Adds <paramref name="fd"/>; <paramref name="readHangUp"/> false leaves the read-hang-up bit out of its events.</summary>
+    public void Add(int fd, Registration registration, bool readHangUp = true)
     {
         if (_count == _slots.Length)
         {
             Array.Resize(ref _slots, _count * 2);
         }
 
-        _slots[_count] = NewSlot(fd, registration);
+        _slots[_count] = NewSlot(fd, registration, readHangUp);
         _indexByFd.Add(fd, _count);
         _count++;
         Dirty = true;
     }
 
     /// <summary>Gives <paramref name="fd"/>'s slot a new registration, armed and no longer stale.</summary>
-    public void Replace(int fd, Registration registration)
+    public void Replace(int fd, Registration registration, bool readHangUp = true)
     {
-        _slots[_indexByFd[fd]] = NewSlot(fd, registration);
+        _slots[_indexByFd[fd]] = NewSlot(fd, registration, readHangUp);
         Dirty = true;
     }
 
@@ -208,11 +209,11 @@ internal sealed unsafe class PollSet : IDisposable
         return _indexByFd.TryGetValue(fd, out index) && _slots[index].Id == id ? index : -1;
     }
 
-    private PollSlot NewSlot(int fd, Registration registration) => new()
+    private PollSlot NewSlot(int fd, Registration registration, bool readHangUp) => new()
     {
         Fd = fd,
         Registration = registration,
-        Events = PollFlags.ToPoll(registration.Interest, _rdHup),
+        Events = PollFlags.ToPoll(registration.Interest, readHangUp ? _rdHup : (short)0),
         Id = ++_nextId,
         Armed = true,
     };

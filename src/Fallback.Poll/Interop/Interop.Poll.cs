@@ -33,6 +33,40 @@ internal static partial class Interop
         /// <summary>The read-hang-up bit for an OS: pure, so that every case is testable anywhere.</summary>
         internal static short RdHupFor(bool linux, bool freeBsd) => linux ? POLLRDHUP : freeBsd ? FreeBsdPollRdHup : (short)0;
 
+        /// <summary>
+        /// The read-hang-up bit to ask for on <paramref name="fd"/>. FreeBSD's vop_stdpoll and vop_nopoll
+        /// (sys/kern/vfs_default.c) treat any bit outside POLLSTANDARD, POLLRDHUP included, as a special
+        /// request: a regular file then never becomes ready (vn_pollrecord) or reports POLLNVAL. Only
+        /// sopoll knows POLLRDHUP there, so it is asked for on sockets only; Linux ignores it elsewhere.
+        /// </summary>
+        internal static short RdHupOn(int fd) => RdHup != 0 && OperatingSystem.IsFreeBSD() && !IsSocket(fd) ? (short)0 : RdHup;
+
+        /// <summary>getsockopt(SO_TYPE) succeeds on a socket only (ENOTSOCK otherwise). The values are FreeBSD's (sys/sys/socket.h).</summary>
+        private static bool IsSocket(int fd)
+        {
+            const int SolSocket = 0xffff;
+            const int SoType = 0x1008;
+            int type;
+            var length = (uint)sizeof(int);
+            return GetSockOpt(fd, SolSocket, SoType, &type, &length) == 0;
+        }
+
+        [LibraryImport(Libc, EntryPoint = "getsockopt", SetLastError = true)]
+        private static partial int GetSockOpt(int fd, int level, int name, int* value, uint* length);
+
+        /// <summary>
+        /// The interests poll(2) can watch on this OS: Priority only where POLLPRI reports TCP out-of-band
+        /// data. Not on Apple's kernels: XNU's poll() (bsd/kern/sys_generic.c) registers an EVFILT_READ
+        /// knote with fflags 0, so filt_soread_common (bsd/kern/uipc_socket.c) never tests the out-of-band
+        /// mark (that needs NOTE_OOB) and an urgent byte, pulled out of the stream, never wakes poll().
+        /// </summary>
+        internal static readonly Interest Interests = InterestsFor(
+            OperatingSystem.IsMacOS() || OperatingSystem.IsMacCatalyst() || OperatingSystem.IsIOS() || OperatingSystem.IsTvOS());
+
+        /// <summary>The interests for an OS whose kernel is or is not XNU: pure, so that both cases are testable anywhere.</summary>
+        internal static Interest InterestsFor(bool xnu) =>
+            xnu ? Interest.Readable | Interest.Writable : Interest.Readable | Interest.Writable | Interest.Priority;
+
         /// <summary>nfds_t is <c>unsigned long</c> in glibc and musl but <c>unsigned int</c> on macOS and the BSDs.</summary>
         private static readonly bool LongCount = OperatingSystem.IsLinux() || OperatingSystem.IsAndroid();
 

@@ -38,4 +38,13 @@ public sealed class PollLayoutTests
         Assert.Equal((short)0, RdHupFor(linux: false, freeBsd: false));
         Assert.Equal(RdHupFor(System.OperatingSystem.IsLinux(), System.OperatingSystem.IsFreeBSD()), RdHup);
     }
+
+    [Fact]
+    public void Priority_is_offered_except_on_XNU()
+    {
+        // xnu bsd/kern/sys_generic.c poll_nocancel registers EVFILT_READ with fflags 0, so no NOTE_OOB
+        Assert.Equal(Interest.Readable | Interest.Writable, InterestsFor(xnu: true));
+        Assert.Equal(Interest.Readable | Interest.Writable | Interest.Priority, InterestsFor(xnu: false));
+        Assert.Equal(InterestsFor(System.OperatingSystem.IsMacOS()), Interests);
+    }
 }

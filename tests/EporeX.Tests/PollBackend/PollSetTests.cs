@@ -16,6 +16,24 @@ public sealed unsafe class PollSetTests
     private static readonly short RdHup = POLLRDHUP;
 
     [Fact]
+    public void The_read_hang_up_bit_is_left_out_where_the_queue_says_so()
+    {
+        // FreeBSD's vop_stdpoll (sys/kern/vfs_default.c) never reports a regular file asked for POLLRDHUP
+        using var set = new PollSet(RdHup);
+        set.Add(10, Level(1));
+        set.Add(11, Level(2), readHangUp: false);
+        set.Rebuild(NotifyFd);
+        Assert.Equal(POLLIN | POLLOUT | RdHup, set.Entries[1].Events);
+        Assert.Equal(POLLIN | POLLOUT, set.Entries[2].Events);
+
+        set.Replace(10, Level(3), readHangUp: false);
+        set.Replace(11, Level(4));
+        set.Rebuild(NotifyFd);
+        Assert.Equal(POLLIN | POLLOUT, set.Entries[1].Events);
+        Assert.Equal(POLLIN | POLLOUT | RdHup, set.Entries[2].Events);
+    }
+
+    [Fact]
     public void A_descriptor_deregistered_while_poll_runs_reports_nothing()
     {
         using var set = new PollSet(RdHup);
