@@ -251,8 +251,12 @@ public sealed class ReadinessModel(EventQueueCapabilities capabilities)
         var hangUp = peer.Closed || (end.ShutWr && peer.ShutWr);
         var wantsRead = (reg.Interest & Interest.Readable) != 0;
         var readable = wantsRead && (end.Buffered > 0 || readEof);
+        // XNU's poll() turns a read EOF into POLLHUP and then drops POLLOUT from the write filter's result
+        // (poll_callback in xnu bsd/kern/sys_generic.c: "if (!(fds->revents & POLLHUP))"), so with both
+        // directions watched a socket whose peer shut down writing may show as not writable on macOS.
+        var hangUpHidesWritable = System.OperatingSystem.IsMacOS() && wantsRead && readEof;
         var writable = (reg.Interest & Interest.Writable) == 0 ? Tri.No
-            : end.ShutWr || peer.Closed ? Tri.Maybe
+            : end.ShutWr || peer.Closed || hangUpHidesWritable ? Tri.Maybe
             : Tri.Yes;
         // macOS's poll(2) reports POLLHUP for an EOF on either of its filters, so shutting down one's own
         // writing shows as a hang-up there when writes are watched.
