@@ -1,7 +1,6 @@
 using System;
 using System.Diagnostics;
 using System.Linq;
-using System.Threading;
 using System.Threading.Tasks;
 using EporeX.Tests.Support;
 
@@ -17,17 +16,13 @@ public sealed class ConcurrencyTests
         using var endpoint = Endpoint.Create(Endpoint.SocketPair);
         endpoint.PeerWrite(); // ready before it is registered
         var events = new Events(8);
-        var entered = new ManualResetEventSlim();
         var clock = new Stopwatch();
 
-        var waiter = Task.Factory.StartNew(() =>
+        var waiter = Waiting.BlockedInBackground(() =>
         {
-            entered.Set();
             clock.Start();
             return poll.Wait(events, TimeSpan.FromSeconds(10));
-        }, TaskCreationOptions.LongRunning);
-        entered.Wait();
-        Thread.Sleep(100);
+        });
         endpoint.Register(poll.Registry, new Token(3), Interest.Readable);
 
         Assert.True(waiter.Wait(TimeSpan.FromSeconds(5)), "the blocked wait did not see the registration");
@@ -44,15 +39,8 @@ public sealed class ConcurrencyTests
         using var endpoint = Endpoint.Create(Endpoint.SocketPair);
         endpoint.Register(poll.Registry, new Token(3), Interest.Readable); // not readable: nothing comes
         var events = new Events(8);
-        var entered = new ManualResetEventSlim();
 
-        var waiter = Task.Factory.StartNew(() =>
-        {
-            entered.Set();
-            return poll.Wait(events, TimeSpan.FromSeconds(10));
-        }, TaskCreationOptions.LongRunning);
-        entered.Wait();
-        Thread.Sleep(100);
+        var waiter = Waiting.BlockedInBackground(() => poll.Wait(events, TimeSpan.FromSeconds(10)));
         endpoint.Reregister(poll.Registry, new Token(4), Interest.Writable);
 
         Assert.True(waiter.Wait(TimeSpan.FromSeconds(5)), "the blocked wait did not see the new interest");
@@ -79,10 +67,8 @@ public sealed class ConcurrencyTests
     {
         var poll = Backends.Open(backend);
         var events = new Events(8);
-        var entered = new ManualResetEventSlim();
-        var waiter = Task.Factory.StartNew(() =>
+        var waiter = Waiting.BlockedInBackground(() =>
         {
-            entered.Set();
             try
             {
                 return poll.Wait(events, null);
@@ -91,9 +77,7 @@ public sealed class ConcurrencyTests
             {
                 return -1;
             }
-        }, TaskCreationOptions.LongRunning);
-        entered.Wait();
-        Thread.Sleep(100);
+        });
 
         Waiting.Bounded(TimeSpan.FromSeconds(5), poll.Dispose, "Dispose");
 
@@ -108,14 +92,7 @@ public sealed class ConcurrencyTests
     {
         using var poll = Backends.Open(backend);
         using var waker = new Waker(poll.Registry, new Token(1));
-        var entered = new ManualResetEventSlim();
-        var first = Task.Factory.StartNew(() =>
-        {
-            entered.Set();
-            return poll.Wait(new Events(4), TimeSpan.FromSeconds(10));
-        }, TaskCreationOptions.LongRunning);
-        entered.Wait();
-        Thread.Sleep(100);
+        var first = Waiting.BlockedInBackground(() => poll.Wait(new Events(4), TimeSpan.FromSeconds(10)));
 
         var e = Assert.Throws<InvalidOperationException>(() => poll.Wait(new Events(4), TimeSpan.Zero));
         Assert.Contains("already waiting", e.Message);

@@ -1,8 +1,6 @@
 using System;
 using System.Diagnostics;
 using System.Linq;
-using System.Threading;
-using System.Threading.Tasks;
 using EporeX.Fallback.Poll;
 using EporeX.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;
@@ -36,14 +34,7 @@ public sealed class PollQueueTests
         using var added = Endpoint.Create(Endpoint.Pipe);
         removed.Register(poll.Registry, new Token(1), Interest.Readable);
         var events = new Events(8);
-        var entered = new ManualResetEventSlim();
-        var waiter = Task.Factory.StartNew(() =>
-        {
-            entered.Set();
-            return poll.Wait(events, TimeSpan.FromSeconds(10));
-        }, TaskCreationOptions.LongRunning);
-        entered.Wait();
-        Thread.Sleep(100);
+        var waiter = Waiting.BlockedInBackground(() => poll.Wait(events, TimeSpan.FromSeconds(10)));
 
         removed.Deregister(poll.Registry);
         removed.PeerWrite(); // ready now, but no longer registered

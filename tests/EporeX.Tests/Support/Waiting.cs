@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Diagnostics;
 using System.Threading;
+using System.Threading.Tasks;
 
 namespace EporeX.Tests.Support;
 
@@ -88,5 +89,22 @@ public static class Waiting
         {
             throw new InvalidOperationException($"{what} failed", failure);
         }
+    }
+
+    /// <summary>
+    /// Runs <paramref name="wait"/> (a blocking Poll.Wait) on its own thread and returns once it has had
+    /// time to block in the kernel, so that what the test does next happens during that wait.
+    /// </summary>
+    public static Task<int> BlockedInBackground(Func<int> wait)
+    {
+        var entered = new ManualResetEventSlim();
+        var waiter = Task.Factory.StartNew(() =>
+        {
+            entered.Set();
+            return wait();
+        }, TaskCreationOptions.LongRunning);
+        entered.Wait();
+        Thread.Sleep(100);
+        return waiter;
     }
 }
