@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using EporeX.Tests.Support;
 using Microsoft.Win32.SafeHandles;
 
@@ -20,12 +18,8 @@ public sealed class ClosedDescriptorTests
     public void A_disposed_registered_Socket_is_forgotten_and_its_number_registers_again(string backend)
     {
         using var poll = Backends.Open(backend);
-        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        listener.Listen(4);
-        var first = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        first.Connect(listener.LocalEndPoint!);
-        using var firstPeer = listener.Accept();
+        var (first, firstPeer) = Loopback.ConnectedPair();
+        using var peerEnd = firstPeer;
         var number = (int)first.SafeHandle.DangerousGetHandle();
         poll.Registry.Register(first, Old, Interest.Readable | Interest.Writable);
 

@@ -1,4 +1,3 @@
-using System.Net;
 using System.Net.Sockets;
 using EporeX.Tests.Support;
 
@@ -14,12 +13,9 @@ public sealed class PriorityTests
     {
         using var poll = Backends.Open(backend);
         Skip.IfNot(poll.Capabilities.Supports(Interest.Priority), $"{backend} cannot watch Interest.Priority ({poll.Capabilities})");
-        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        listener.Listen(1);
-        using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        client.Connect(listener.LocalEndPoint!);
-        using var server = listener.Accept();
+        var (client, server) = Loopback.ConnectedPair();
+        using var clientEnd = client;
+        using var serverEnd = server;
         poll.Registry.Register(server, T, Interest.Priority);
         poll.AssertQuiet(T);
 

@@ -1,5 +1,4 @@
 using System;
-using System.Net;
 using System.Net.Sockets;
 using EporeX.Net;
 using EporeX.Tests.Support;
@@ -14,12 +13,7 @@ public sealed class SocketIOTests : IDisposable
 
     public SocketIOTests()
     {
-        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        listener.Listen(1);
-        _peer = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        _peer.Connect(listener.LocalEndPoint!);
-        _local = listener.Accept();
+        (_peer, _local) = Loopback.ConnectedPair();
         _peer.ReceiveTimeout = (int)Waiting.Arrives.TotalMilliseconds;
     }
 

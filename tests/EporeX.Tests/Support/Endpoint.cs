@@ -1,5 +1,4 @@
 using System;
-using System.Net;
 using System.Net.Sockets;
 using Microsoft.Win32.SafeHandles;
 
@@ -132,12 +131,8 @@ internal sealed class TcpEndpoint : Endpoint
 
     public TcpEndpoint()
     {
-        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        listener.Listen(1);
-        _local = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-        _local.Connect(listener.LocalEndPoint!);
-        _peer = listener.Accept();
+        (_local, _peer) = Loopback.ConnectedPair();
+        _local.NoDelay = true;
         _peer.NoDelay = true;
         _local.Blocking = false;
         _peer.Blocking = false;
