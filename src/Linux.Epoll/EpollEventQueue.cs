@@ -250,11 +250,7 @@ public sealed unsafe class EpollEventQueue : IEventQueue
     [MethodImpl(MethodImplOptions.NoInlining)]
     private int WaitPrecise(int epfd, int max, TimeSpan timeout)
     {
-        var ts = new Interop.Timespec
-        {
-            Seconds = timeout.Ticks / TimeSpan.TicksPerSecond,
-            Nanoseconds = timeout.Ticks % TimeSpan.TicksPerSecond * 100,
-        };
+        var ts = Timespec.From(timeout);
         try
         {
             var n = PWait2(epfd, _buffer, max, &ts, null);
