@@ -10,7 +10,7 @@ public sealed class ReadinessTests
     private static readonly Token T = new(7);
 
     [SkippableTheory]
-    [MemberData(nameof(Backends.WithReadableKinds), MemberType = typeof(Backends))]
+    [MemberData(nameof(Backends.WithReadableKindsAndThirdParty), MemberType = typeof(Backends))]
     public void Readable_after_the_peer_writes(string backend, string kind)
     {
         using var poll = Backends.Open(backend);
@@ -27,7 +27,7 @@ public sealed class ReadinessTests
     }
 
     [SkippableTheory]
-    [MemberData(nameof(Backends.WithDuplexKinds), MemberType = typeof(Backends))]
+    [MemberData(nameof(Backends.WithDuplexKindsAndThirdParty), MemberType = typeof(Backends))]
     public void Writable_once_connected(string backend, string kind)
     {
         using var poll = Backends.Open(backend);
