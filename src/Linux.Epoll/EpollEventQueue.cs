@@ -41,19 +41,7 @@ public sealed unsafe class EpollEventQueue : IEventQueue
         _epoll = new FileDescriptorHandle(epfd);
         try
         {
-            var efd = Interop.EventFd.Create(0, Interop.EventFd.EFD_CLOEXEC | Interop.EventFd.EFD_NONBLOCK);
-            if (efd < 0)
-            {
-                throw EventQueueErrors.Kernel("eventfd", Errno.Last);
-            }
-
-            _interrupt = new FileDescriptorHandle(efd);
-            if (Control(EPOLL_CTL_ADD, efd, EPOLLIN, InterruptData) != 0)
-            {
-                var errno = Errno.Last;
-                _interrupt.Dispose();
-                throw EventQueueErrors.Kernel("epoll_ctl(ADD, interrupt eventfd)", errno);
-            }
+            _interrupt = AddEventFd(EPOLLIN, InterruptData, "interrupt");
         }
         catch
         {
@@ -169,6 +157,29 @@ public sealed unsafe class EpollEventQueue : IEventQueue
         _interrupt.Dispose();
         _epoll.Dispose();
         _buffer.Free();
+    }
+
+    /// <summary>
+    /// Opens an eventfd (close-on-exec, non-blocking) and adds it with <paramref name="events"/> and
+    /// <paramref name="data"/>: the interrupt and every waker. Nothing is left open when it fails.
+    /// </summary>
+    internal FileDescriptorHandle AddEventFd(uint events, ulong data, string role)
+    {
+        var efd = Interop.EventFd.Create(0, Interop.EventFd.EFD_CLOEXEC | Interop.EventFd.EFD_NONBLOCK);
+        if (efd < 0)
+        {
+            throw EventQueueErrors.Kernel($"eventfd ({role})", Errno.Last);
+        }
+
+        var handle = new FileDescriptorHandle(efd);
+        if (Control(EPOLL_CTL_ADD, efd, events, data) != 0)
+        {
+            var errno = Errno.Last;
+            handle.Dispose();
+            throw EventQueueErrors.Kernel($"epoll_ctl(ADD, {role} eventfd)", efd, errno);
+        }
+
+        return handle;
     }
 
     /// <summary>One epoll_ctl; returns 0 or -1 with errno set.</summary>
