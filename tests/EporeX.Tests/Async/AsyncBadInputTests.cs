@@ -56,10 +56,7 @@ public sealed class AsyncBadInputTests
         disposedSocket.Dispose();
         Assert.Throws<ObjectDisposedException>(() => loop.Register(disposedSocket, Interest.Readable));
 
-        var notOpen = Native.Dup(pipe.Read);
-        Native.Close(notOpen);
-        Assert.Throws<InvalidDescriptorException>(() => loop.Register(notOpen, Interest.Readable));
-        Assert.Equal(0, loop.Count);
+        Assert.Equal(0, loop.Count); // (a number that is not open is Registry's InvalidDescriptorException: Conformance/BadInputTests)
 
         using var fd = loop.Register(pipe.Read, Interest.Readable);
         Assert.Throws<AlreadyRegisteredException>(() => loop.Register(pipe.Read, Interest.Readable));

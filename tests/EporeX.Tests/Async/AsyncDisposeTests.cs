@@ -164,7 +164,7 @@ public sealed class AsyncHygieneTests
     [MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
     public async Task EventLoop_Dispose_ends_the_thread_and_closes_every_descriptor_it_opened(string backend)
     {
-        AsyncLoops.Open(backend).Dispose(); // loads the native libraries first: their descriptors are not ours
+        await Cycle(backend); // loads the native libraries (and libkqueue's lazy state) first: their descriptors are not ours
         var before = DescriptorTable.Open();
         var name = $"eporex-t{Environment.TickCount64 % 100000}";
         var loop = new EventLoop(Backends.Open(backend), new EventLoopOptions { ThreadName = name });
@@ -191,6 +191,16 @@ public sealed class AsyncHygieneTests
         Native.Close(r); // wrong use (dispose first), but it must not hang the await
         await Assert.ThrowsAsync<ObjectDisposedException>(() => AsyncLoops.Within(readable));
         Native.Close(w);
+    }
+
+    private static async Task Cycle(string backend)
+    {
+        using var loop = AsyncLoops.Open(backend);
+        using var pipe = new TestPipe();
+        using var fd = loop.Register(pipe.Read, Interest.Readable);
+        var read = fd.ReadAsync(new byte[4]);
+        pipe.Write(1);
+        await AsyncLoops.Within(read);
     }
 
     /// <summary>Thread names as the kernel shows them (Linux: /proc/self/task/*/comm, 15 characters).</summary>
