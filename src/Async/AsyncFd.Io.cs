@@ -1,0 +1,331 @@
+using System;
+using System.IO;
+using System.Net.Sockets;
+using System.Runtime.CompilerServices;
+using System.Threading;
+using System.Threading.Tasks;
+using EporeX.Net;
+using EporeX.Unix;
+
+namespace EporeX;
+
+public sealed partial class AsyncFd
+{
+    /// <summary>
+    /// Reads what the descriptor holds, up to <c>buffer.Length</c> bytes: the system call is tried first,
+    /// and only when it would block (EAGAIN) does the read wait for readiness and try again. Sockets use
+    /// recv; any other descriptor read(2).
+    /// </summary>
+    /// <param name="buffer">Where to put the bytes. An empty buffer waits until the descriptor is readable and returns 0 (a zero-byte read, as .NET's sockets do).</param>
+    /// <param name="cancellationToken">Cancels the wait; nothing is read then.</param>
+    /// <returns>The bytes read; 0 at the end of the stream (peer shut down, pipe writers gone).</returns>
+    /// <exception cref="NotSupportedException">It was not registered for <see cref="Interest.Readable"/>.</exception>
+    /// <exception cref="InvalidOperationException">Another read or read-readiness await is in progress.</exception>
+    /// <exception cref="ObjectDisposedException">It, its loop, or its handle is disposed.</exception>
+    /// <exception cref="SocketException">recv failed (the connection was reset…).</exception>
+    /// <exception cref="IOException">read failed; <see cref="Exception.HResult"/> is the errno.</exception>
+    public ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
+        ReadCoreAsync(buffer, Timeout.Infinite, cancellationToken);
+
+    /// <summary>
+    /// Writes as much of <paramref name="buffer"/> as the descriptor takes now, waiting for writability
+    /// only when it takes nothing (EAGAIN). Sockets use send without SIGPIPE; any other descriptor write(2).
+    /// </summary>
+    /// <returns>The bytes written: at least 1 for a non-empty buffer (see <see cref="WriteAllAsync"/> to write it all).</returns>
+    /// <exception cref="NotSupportedException">It was not registered for <see cref="Interest.Writable"/>.</exception>
+    /// <exception cref="InvalidOperationException">Another write or write-readiness await is in progress.</exception>
+    /// <exception cref="ObjectDisposedException">It, its loop, or its handle is disposed.</exception>
+    /// <exception cref="SocketException">send failed (<see cref="SocketError.Shutdown"/> for EPIPE…).</exception>
+    /// <exception cref="IOException">write failed (EPIPE when the pipe has no reader…); <see cref="Exception.HResult"/> is the errno.</exception>
+    public ValueTask<int> WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default) =>
+        WriteCoreAsync(buffer, Timeout.Infinite, cancellationToken);
+
+    /// <summary>Writes all of <paramref name="buffer"/>, waiting for writability as often as needed. See <see cref="WriteAsync"/>.</summary>
+    /// <remarks>If it is cancelled or fails part way, an unknown prefix of the buffer has been written.</remarks>
+    public ValueTask WriteAllAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default) =>
+        WriteAllCoreAsync(buffer, Timeout.Infinite, cancellationToken);
+
+    /// <summary>
+    /// A <see cref="Stream"/> over the descriptor, for <c>StreamReader</c>, <c>PipeReader.Create</c>,
+    /// <c>CopyToAsync</c>…: its asynchronous reads and writes honour the <see cref="CancellationToken"/>,
+    /// and every read and write honours <see cref="Stream.ReadTimeout"/>/<see cref="Stream.WriteTimeout"/>
+    /// (the longest one wait for readiness may take; <see cref="TimeoutException"/> then).
+    /// </summary>
+    /// <remarks>Disposing the stream does not dispose this AsyncFd, nor close the descriptor.</remarks>
+    public Stream AsStream() => new AsyncFdStream(this);
+
+    internal ValueTask<int> ReadCoreAsync(Memory<byte> buffer, int timeout, CancellationToken cancellationToken)
+    {
+        ThrowIfClosed();
+        RequireInterest(Interest.Readable);
+        ThrowIfBusy(_reader, Interest.Readable);
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return ValueTask.FromCanceled<int>(cancellationToken);
+        }
+
+        if (buffer.IsEmpty)
+        {
+            return ZeroByteReadAsync(timeout, cancellationToken);
+        }
+
+        var tick = ReadTick;
+        var n = TryRead(buffer.Span);
+        if (n >= 0)
+        {
+            return new ValueTask<int>(n);
+        }
+
+        ClearAfterWouldBlock(read: true, tick);
+        return ReadSlowAsync(buffer, timeout, cancellationToken);
+    }
+
+    internal ValueTask<int> WriteCoreAsync(ReadOnlyMemory<byte> buffer, int timeout, CancellationToken cancellationToken)
+    {
+        ThrowIfClosed();
+        RequireInterest(Interest.Writable);
+        ThrowIfBusy(_writer, Interest.Writable);
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return ValueTask.FromCanceled<int>(cancellationToken);
+        }
+
+        if (buffer.IsEmpty)
+        {
+            return new ValueTask<int>(0);
+        }
+
+        var tick = WriteTick;
+        var n = TryWrite(buffer.Span);
+        if (n >= 0)
+        {
+            return new ValueTask<int>(n);
+        }
+
+        ClearAfterWouldBlock(read: false, tick);
+        return WriteSlowAsync(buffer, timeout, cancellationToken);
+    }
+
+    internal ValueTask WriteAllCoreAsync(ReadOnlyMemory<byte> buffer, int timeout, CancellationToken cancellationToken)
+    {
+        ThrowIfClosed();
+        RequireInterest(Interest.Writable);
+        ThrowIfBusy(_writer, Interest.Writable);
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return ValueTask.FromCanceled(cancellationToken);
+        }
+
+        while (!buffer.IsEmpty)
+        {
+            var tick = WriteTick;
+            var n = TryWrite(buffer.Span);
+            if (n < 0)
+            {
+                ClearAfterWouldBlock(read: false, tick);
+                return WriteAllSlowAsync(buffer, timeout, cancellationToken);
+            }
+
+            buffer = buffer[n..];
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    /// <summary>One non-blocking read: the bytes read (0 at the end), or -1 when it would block.</summary>
+    internal int TryRead(Span<byte> buffer)
+    {
+        if (_handle is null)
+        {
+            return TryRead(Descriptor, buffer);
+        }
+
+        // Held across the call only: a concurrent close can never make it read a reused number.
+        using var reference = new HandleReference(_handle);
+        return TryRead((int)reference.Value, buffer);
+    }
+
+    /// <summary>One non-blocking write: the bytes written, or -1 when it would block.</summary>
+    internal int TryWrite(ReadOnlySpan<byte> buffer)
+    {
+        if (_handle is null)
+        {
+            return TryWrite(Descriptor, buffer);
+        }
+
+        using var reference = new HandleReference(_handle);
+        return TryWrite((int)reference.Value, buffer);
+    }
+
+    /// <summary>The checks every read or write makes first: not closed, registered for the direction.</summary>
+    internal void ValidateIo(Interest direction)
+    {
+        ThrowIfClosed();
+        RequireInterest(direction);
+    }
+
+    private void RequireInterest(Interest interest)
+    {
+        if ((Interest & interest) == 0)
+        {
+            throw new NotSupportedException($"Descriptor {Descriptor} was registered for {Interest}, not {interest}.");
+        }
+    }
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<int> ZeroByteReadAsync(int timeout, CancellationToken cancellationToken)
+    {
+        await WaitAsync(Interest.Readable, timeout, cancellationToken).ConfigureAwait(false);
+        return 0;
+    }
+
+    // Pooled state machines: a read or write that has to wait allocates nothing in steady state.
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<int> ReadSlowAsync(Memory<byte> buffer, int timeout, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var guard = await WaitAsync(Interest.Readable, timeout, cancellationToken).ConfigureAwait(false);
+            var n = TryRead(buffer.Span);
+            if (n >= 0)
+            {
+                return n;
+            }
+
+            guard.ClearReady();
+        }
+    }
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<int> WriteSlowAsync(ReadOnlyMemory<byte> buffer, int timeout, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var guard = await WaitAsync(Interest.Writable, timeout, cancellationToken).ConfigureAwait(false);
+            var n = TryWrite(buffer.Span);
+            if (n >= 0)
+            {
+                return n;
+            }
+
+            guard.ClearReady();
+        }
+    }
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    private async ValueTask WriteAllSlowAsync(ReadOnlyMemory<byte> buffer, int timeout, CancellationToken cancellationToken)
+    {
+        while (!buffer.IsEmpty)
+        {
+            var guard = await WaitAsync(Interest.Writable, timeout, cancellationToken).ConfigureAwait(false);
+            while (!buffer.IsEmpty)
+            {
+                var n = TryWrite(buffer.Span);
+                if (n < 0)
+                {
+                    guard.ClearReady();
+                    break;
+                }
+
+                buffer = buffer[n..];
+            }
+        }
+    }
+
+    private unsafe int TryRead(int fd, Span<byte> buffer)
+    {
+        if (Kind != IoKind.File)
+        {
+            var n = SocketIO.Receive(fd, buffer, out var error);
+            if (n >= 0)
+            {
+                return n;
+            }
+
+            if (error == SocketError.WouldBlock)
+            {
+                return -1;
+            }
+
+            if (error != SocketError.NotSocket || Kind == IoKind.Socket)
+            {
+                throw new SocketException((int)error);
+            }
+
+            Kind = IoKind.File; // a pipe, tty, eventfd…: read(2) from now on
+        }
+
+        fixed (byte* p = buffer)
+        {
+            while (true)
+            {
+                var n = Libc.Read(fd, p, (nuint)buffer.Length);
+                if (n >= 0)
+                {
+                    return (int)n;
+                }
+
+                var errno = Errno.Last;
+                if (errno == Errno.EAGAIN)
+                {
+                    return -1;
+                }
+
+                if (errno != Errno.EINTR)
+                {
+                    throw IoError("read", errno);
+                }
+            }
+        }
+    }
+
+    private unsafe int TryWrite(int fd, ReadOnlySpan<byte> buffer)
+    {
+        if (Kind != IoKind.File)
+        {
+            var n = SocketIO.Send(fd, buffer, out var error);
+            if (n >= 0)
+            {
+                return n;
+            }
+
+            if (error == SocketError.WouldBlock)
+            {
+                return -1;
+            }
+
+            if (error != SocketError.NotSocket || Kind == IoKind.Socket)
+            {
+                throw new SocketException((int)error);
+            }
+
+            Kind = IoKind.File;
+        }
+
+        fixed (byte* p = buffer)
+        {
+            while (true)
+            {
+                var n = Libc.Write(fd, p, (nuint)buffer.Length);
+                if (n >= 0)
+                {
+                    return (int)n;
+                }
+
+                var errno = Errno.Last;
+                if (errno == Errno.EAGAIN)
+                {
+                    return -1;
+                }
+
+                if (errno != Errno.EINTR)
+                {
+                    throw IoError("write", errno);
+                }
+            }
+        }
+    }
+
+    private IOException IoError(string call, int errno) =>
+        new($"{call} on descriptor {Descriptor} failed: {Errno.Name(errno)} (errno {errno}).", errno);
+}

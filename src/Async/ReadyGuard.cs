@@ -1,0 +1,79 @@
+using System;
+
+namespace EporeX;
+
+/// <summary>
+/// What an <see cref="AsyncFd"/> await found ready. Readiness is a hint: the operation may still fail with
+/// EAGAIN. When it does, call <see cref="ClearReady"/> and await again.
+/// </summary>
+/// <remarks>
+/// <see cref="ClearReady"/> follows tokio's tick rule: each direction (read, write) counts the events the
+/// loop has delivered for it, and the guard remembers the count it saw. Clearing forgets the readiness
+/// only when no event came for that direction since the guard was issued; otherwise the newer readiness
+/// stays and the next await completes at once. Readiness that arrives between an EAGAIN and the next
+/// await is therefore never lost, whatever the interleaving with the loop thread.
+/// </remarks>
+public readonly struct ReadyGuard : IEquatable<ReadyGuard>
+{
+    private readonly AsyncFd? _owner;
+    private readonly ulong _readTick;
+    private readonly ulong _writeTick;
+    private readonly Interest _interest;
+
+    internal ReadyGuard(AsyncFd owner, Readiness ready, Interest interest, ulong readTick, ulong writeTick)
+    {
+        _owner = owner;
+        Ready = ready;
+        _interest = interest;
+        _readTick = readTick;
+        _writeTick = writeTick;
+    }
+
+    /// <summary>Every readiness bit the await saw, limited to what it asked for (errors always included).</summary>
+    public Readiness Ready { get; }
+
+    /// <summary>A read will not block (it may return data, the end of the stream, or an error).</summary>
+    public bool IsReadable => (Ready & Readiness.Readable) != 0;
+
+    /// <summary>A write will not block.</summary>
+    public bool IsWritable => (Ready & Readiness.Writable) != 0;
+
+    /// <summary>The read half is closed: a read returns the end of the stream. Final: never cleared.</summary>
+    public bool IsReadClosed => (Ready & Readiness.ReadClosed) != 0;
+
+    /// <summary>The write half is closed: a write fails. Final: never cleared.</summary>
+    public bool IsWriteClosed => (Ready & Readiness.WriteClosed) != 0;
+
+    /// <summary>An error is pending on the descriptor; the next read or write reports it.</summary>
+    public bool IsError => (Ready & Readiness.Error) != 0;
+
+    /// <summary>Priority data is pending.</summary>
+    public bool IsPriority => (Ready & Readiness.Priority) != 0;
+
+    /// <summary>
+    /// Forgets the readiness this guard saw (not the closed states, which are final), unless the loop
+    /// delivered newer readiness for the same direction since the guard was issued. Call it after the
+    /// operation returned EAGAIN. Does nothing on a default guard or a disposed descriptor.
+    /// </summary>
+    public void ClearReady() => _owner?.Clear(Ready, _interest, _readTick, _writeTick);
+
+    /// <inheritdoc />
+    public bool Equals(ReadyGuard other) =>
+        ReferenceEquals(_owner, other._owner) && Ready == other.Ready && _interest == other._interest
+        && _readTick == other._readTick && _writeTick == other._writeTick;
+
+    /// <inheritdoc />
+    public override bool Equals(object? obj) => obj is ReadyGuard other && Equals(other);
+
+    /// <inheritdoc />
+    public override int GetHashCode() => HashCode.Combine(_owner, Ready, _readTick, _writeTick);
+
+    /// <summary>Compares two guards: the same descriptor, readiness and ticks.</summary>
+    public static bool operator ==(ReadyGuard left, ReadyGuard right) => left.Equals(right);
+
+    /// <summary>Compares two guards: the same descriptor, readiness and ticks.</summary>
+    public static bool operator !=(ReadyGuard left, ReadyGuard right) => !left.Equals(right);
+
+    /// <summary>For example <c>ReadyGuard(Readable, ReadClosed)</c>.</summary>
+    public override string ToString() => $"ReadyGuard({Ready})";
+}
