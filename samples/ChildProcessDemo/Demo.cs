@@ -9,11 +9,11 @@ internal static class Demo
 {
     /// <summary>
     /// The script (a, 1 s, b, 5 s, c) with a 3 s per-line timeout: it fires once, at 4 s, and the
-    /// read after it gets c at 6 s. A read still pending at 5 s has ignored its token. About 6 s in all.
+    /// read after it gets c at 6 s. A read that returns a line more than 1 s after its timeout has ignored its token. About 6 s in all.
     /// </summary>
     public static DemoSettings Default { get; } = new(ChildScript.Default, TimeSpan.FromSeconds(3), TimeSpan.FromSeconds(1));
 
-    /// <summary>The same shape, shorter (about 3 s), for the tests: a, 0.2 s, b, 2.5 s, c; a 1.5 s timeout (at 1.7 s), judged 0.7 s after it.</summary>
+    /// <summary>The same shape, shorter (about 3 s), for the tests: a, 0.2 s, b, 2.5 s, c; a 1.5 s timeout (at 1.7 s), with 0.7 s of grace.</summary>
     public static DemoSettings Quick { get; } =
         new(new ChildScript(TimeSpan.FromMilliseconds(200), TimeSpan.FromMilliseconds(2500)), TimeSpan.FromMilliseconds(1500), TimeSpan.FromMilliseconds(700));
 
