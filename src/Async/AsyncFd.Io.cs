@@ -58,6 +58,7 @@ public sealed partial class AsyncFd
     {
         ThrowIfClosed();
         RequireInterest(Interest.Readable);
+        ThrowIfBusy(_reader, Interest.Readable);
         if (cancellationToken.IsCancellationRequested)
         {
             return ValueTask.FromCanceled<int>(cancellationToken);
@@ -83,6 +84,7 @@ public sealed partial class AsyncFd
     {
         ThrowIfClosed();
         RequireInterest(Interest.Writable);
+        ThrowIfBusy(_writer, Interest.Writable);
         if (cancellationToken.IsCancellationRequested)
         {
             return ValueTask.FromCanceled<int>(cancellationToken);
@@ -108,6 +110,7 @@ public sealed partial class AsyncFd
     {
         ThrowIfClosed();
         RequireInterest(Interest.Writable);
+        ThrowIfBusy(_writer, Interest.Writable);
         if (cancellationToken.IsCancellationRequested)
         {
             return ValueTask.FromCanceled(cancellationToken);

@@ -184,10 +184,7 @@ public sealed partial class AsyncFd : IDisposable
         lock (Gate)
         {
             ThrowIfClosed();
-            if (waiter.IsBusy)
-            {
-                throw new InvalidOperationException($"Another await for {interest} on descriptor {Descriptor} is in progress; one reader and one writer may await at a time.");
-            }
+            ThrowIfBusy(waiter, interest);
 
             var ready = ReadyLocked(mask);
             if (ready != 0)
@@ -513,6 +510,15 @@ public sealed partial class AsyncFd : IDisposable
         {
             Volatile.Write(ref _closedReason, $"Descriptor {Descriptor} can no longer be watched ({e.Message}); it was closed while registered, or its loop is disposed.");
             return false;
+        }
+    }
+
+    /// <summary>One await per direction: a second one would reset the first one's pending result.</summary>
+    private void ThrowIfBusy(ReadinessWaiter waiter, Interest interest)
+    {
+        if (waiter.IsBusy)
+        {
+            throw new InvalidOperationException($"Another await for {interest} on descriptor {Descriptor} is in progress; one reader and one writer may await at a time.");
         }
     }
 

@@ -132,6 +132,7 @@ public sealed class EventLoop : IDisposable, IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(handle);
         ValidateInterest(interest);
+        ObjectDisposedException.ThrowIf(handle.IsClosed, handle);
         var kind = handle is SafeSocketHandle ? AsyncFd.IoKind.Socket
             : handle is SafeFileHandle ? AsyncFd.IoKind.File
             : AsyncFd.IoKind.Unknown;
@@ -322,7 +323,10 @@ public sealed class EventLoop : IDisposable, IAsyncDisposable
         asyncFd.Slot = slot;
         asyncFd.Token = new Token(((ulong)_generations[slot] << 32) | (uint)slot);
         Volatile.Write(ref _slots[slot], asyncFd);
-        _count++;
+        if (_count++ == 0)
+        {
+            _waker.Wake(); // the loop may be blocked without a timeout: make it start its sweeps
+        }
     }
 
     private void Run()

@@ -29,6 +29,9 @@ public static class AsyncLoops
         return data;
     }
 
+    /// <summary>For a call that must throw synchronously: its ValueTask, if any, is never awaited.</summary>
+    public static void Start<T>(ValueTask<T> task) => _ = task.IsCompleted;
+
     /// <summary>Awaits <paramref name="task"/>, failing the test if it takes longer than <see cref="Patience"/>.</summary>
     public static async Task<T> Within<T>(ValueTask<T> task) => await task.AsTask().WaitAsync(Patience);
 

@@ -1,0 +1,204 @@
+using System;
+using System.IO;
+using System.Linq;
+using System.Threading.Tasks;
+using EporeX.Tests.Support;
+using Microsoft.Win32.SafeHandles;
+
+namespace EporeX.Tests.Async;
+
+/// <summary>Dispose of an AsyncFd or of the loop, and a descriptor closed under a pending await, on every backend.</summary>
+public sealed class AsyncDisposeTests
+{
+    [SkippableTheory]
+    [MemberData(nameof(AsyncLoops.AllWithModes), MemberType = typeof(AsyncLoops))]
+    public async Task Dispose_while_awaited_faults_the_await_deregisters_and_leaves_the_descriptor_open(string backend, bool inline)
+    {
+        using var loop = AsyncLoops.Open(backend, inline);
+        using var pipe = new TestPipe();
+        var fd = loop.Register(pipe.Read, Interest.Readable);
+        var read = fd.ReadAsync(new byte[4]);
+        Assert.False(read.IsCompleted);
+
+        fd.Dispose();
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => AsyncLoops.Within(read));
+        Assert.True(Native.IsOpen(pipe.Read), "the library closed a descriptor it does not own");
+        Assert.Equal(0, loop.Count);
+        Assert.Throws<ObjectDisposedException>(() => AsyncLoops.Start(fd.ReadableAsync()));
+        Assert.Throws<ObjectDisposedException>(() => AsyncLoops.Start(fd.ReadAsync(new byte[1])));
+        fd.Dispose(); // again: nothing
+
+        // Deregistered: the same descriptor registers again, and works.
+        using var again = loop.Register(pipe.Read, Interest.Readable);
+        pipe.Write(3);
+        Assert.Equal(3, await AsyncLoops.Within(again.ReadAsync(new byte[4])));
+    }
+
+    [SkippableTheory]
+    [MemberData(nameof(AsyncLoops.AllWithModes), MemberType = typeof(AsyncLoops))]
+    public async Task A_handle_closed_under_a_pending_await_faults_it_and_never_hands_it_a_new_descriptor(string backend, bool inline)
+    {
+        using var loop = AsyncLoops.Open(backend, inline);
+        var (r, w) = Native.Pipe();
+        var handle = new SafeFileHandle(r, ownsHandle: true);
+        using var fd = loop.Register(handle, Interest.Readable);
+        var readable = fd.ReadableAsync();
+        Assert.False(readable.IsCompleted);
+
+        handle.Dispose(); // closes r behind the library
+        using var reuse = new TestPipe(); // most likely takes r's number
+        reuse.Write(1);
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => AsyncLoops.Within(readable));
+        Assert.Throws<ObjectDisposedException>(() => AsyncLoops.Start(fd.ReadAsync(new byte[1])));
+        Native.Close(w);
+    }
+
+    [SkippableTheory]
+    [MemberData(nameof(AsyncLoops.AllWithModes), MemberType = typeof(AsyncLoops))]
+    public async Task A_socket_disposed_under_a_pending_read_faults_it(string backend, bool inline)
+    {
+        using var loop = AsyncLoops.Open(backend, inline);
+        var (client, server) = Loopback.ConnectedPair();
+        using (client)
+        {
+            using var fd = loop.Register(server, Interest.Readable | Interest.Writable);
+            var read = fd.ReadAsync(new byte[4]);
+            Assert.False(read.IsCompleted);
+            server.Dispose(); // never blocks: the library holds no reference on the handle between calls
+            await Assert.ThrowsAsync<ObjectDisposedException>(() => AsyncLoops.Within(read));
+        }
+    }
+
+    [SkippableTheory]
+    [MemberData(nameof(AsyncLoops.AllWithModes), MemberType = typeof(AsyncLoops))]
+    public async Task EventLoop_Dispose_faults_every_pending_await_and_leaves_descriptors_open(string backend, bool inline)
+    {
+        var loop = AsyncLoops.Open(backend, inline);
+        using var pipe = new TestPipe();
+        var (a, b) = Native.SocketPair();
+        try
+        {
+            var reader = loop.Register(pipe.Read, Interest.Readable);
+            var duplex = loop.Register(a, Interest.Readable | Interest.Writable);
+            Native.FillUntilFull(a);
+            var pending = new[]
+            {
+                reader.ReadAsync(new byte[4]).AsTask(),
+                duplex.ReadAsync(new byte[4]).AsTask(),
+                duplex.WriteAsync(new byte[4]).AsTask(),
+            };
+            await Task.Delay(AsyncLoops.Quiet);
+            Assert.All(pending, t => Assert.False(t.IsCompleted));
+
+            await loop.DisposeAsync();
+            foreach (var task in pending)
+            {
+                await Assert.ThrowsAsync<ObjectDisposedException>(() => AsyncLoops.Within(task));
+            }
+
+            Assert.True(Native.IsOpen(pipe.Read) && Native.IsOpen(a));
+            Assert.Throws<ObjectDisposedException>(() => AsyncLoops.Start(reader.ReadableAsync()));
+            Assert.Throws<ObjectDisposedException>(() => loop.Register(b, Interest.Readable));
+            reader.Dispose(); // after the loop: harmless
+            duplex.Dispose();
+            loop.Dispose();
+        }
+        finally
+        {
+            Native.Close(a);
+            Native.Close(b);
+        }
+    }
+
+    [SkippableTheory]
+    [MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
+    public async Task EventLoop_Dispose_from_an_inline_continuation_on_the_loop_thread_does_not_deadlock(string backend)
+    {
+        var loop = AsyncLoops.Open(backend, inline: true);
+        using var pipe = new TestPipe();
+        var fd = loop.Register(pipe.Read, Interest.Readable);
+        var awaiting = new TaskCompletionSource();
+        var disposedOnLoop = Task.Run(async () =>
+        {
+            var readable = fd.ReadableAsync();
+            awaiting.SetResult();
+            await readable;
+            var onLoop = loop.IsLoopThread;
+            loop.Dispose();
+            return onLoop;
+        });
+        await awaiting.Task;
+        await Task.Delay(50); // the await has suspended by now
+        pipe.Write(1);
+        Assert.True(await disposedOnLoop.WaitAsync(AsyncLoops.Patience));
+        Assert.Throws<ObjectDisposedException>(() => loop.Register(pipe.WriteEnd, Interest.Writable));
+    }
+
+    [SkippableTheory]
+    [MemberData(nameof(AsyncLoops.AllWithModes), MemberType = typeof(AsyncLoops))]
+    public async Task A_stale_event_of_a_disposed_AsyncFd_never_reaches_the_one_that_reuses_its_slot(string backend, bool inline)
+    {
+        using var loop = AsyncLoops.Open(backend, inline);
+        for (var round = 0; round < 50; round++)
+        {
+            using var noisy = new TestPipe();
+            using var quiet = new TestPipe();
+            var first = loop.Register(noisy.Read, Interest.Readable);
+            noisy.Write(1); // an event for first's token may be in flight
+            first.Dispose();
+            using var second = loop.Register(quiet.Read, Interest.Readable); // takes first's slot
+            var readable = second.ReadableAsync();
+            await Task.Delay(round % 10 == 0 ? 20 : 0);
+            Assert.False(readable.IsCompleted, $"round {round}: the quiet pipe was reported ready");
+            quiet.Write(1);
+            await AsyncLoops.Within(readable);
+        }
+    }
+}
+
+/// <summary>Thread and descriptor accounting: these count process-wide resources, so they run alone.</summary>
+[Collection(SerialCollection.Name)]
+public sealed class AsyncHygieneTests
+{
+    [SkippableTheory]
+    [MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
+    public async Task EventLoop_Dispose_ends_the_thread_and_closes_every_descriptor_it_opened(string backend)
+    {
+        AsyncLoops.Open(backend).Dispose(); // loads the native libraries first: their descriptors are not ours
+        var before = DescriptorTable.Open();
+        var name = $"eporex-t{Environment.TickCount64 % 100000}";
+        var loop = new EventLoop(Backends.Open(backend), new EventLoopOptions { ThreadName = name });
+        using var pipe = new TestPipe();
+        var fd = loop.Register(pipe.Read, Interest.Readable);
+        var read = fd.ReadAsync(new byte[4]);
+        Assert.Contains(name, ThreadNames());
+
+        loop.Dispose();
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => AsyncLoops.Within(read));
+        Assert.DoesNotContain(name, ThreadNames());
+        pipe.Dispose();
+        Assert.Equal(before, DescriptorTable.Open());
+    }
+
+    [SkippableTheory]
+    [MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
+    public async Task A_raw_descriptor_closed_under_a_pending_await_faults_it(string backend)
+    {
+        using var loop = AsyncLoops.Open(backend);
+        var (r, w) = Native.Pipe();
+        using var fd = loop.Register(r, Interest.Readable);
+        var readable = fd.ReadableAsync();
+        Native.Close(r); // wrong use (dispose first), but it must not hang the await
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => AsyncLoops.Within(readable));
+        Native.Close(w);
+    }
+
+    /// <summary>Thread names as the kernel shows them (Linux: /proc/self/task/*/comm, 15 characters).</summary>
+    private static string[] ThreadNames()
+    {
+        Skip.IfNot(Directory.Exists("/proc/self/task"), "thread names are read from /proc/self/task (Linux)");
+        return Directory.GetDirectories("/proc/self/task")
+            .Select(task => { try { return File.ReadAllText(Path.Combine(task, "comm")).Trim(); } catch (IOException) { return ""; } })
+            .ToArray();
+    }
+}
