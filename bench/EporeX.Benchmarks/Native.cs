@@ -90,4 +90,51 @@ internal static unsafe partial class Native
         {
         }
     }
+
+    /// <summary>A pipe whose write end is non-blocking, for the async write benchmark. Returns (read, write).</summary>
+    public static (int Read, int Write) OpenPipe()
+    {
+        int* fds = stackalloc int[2];
+        if (Pipe(fds) != 0)
+        {
+            throw new InvalidOperationException($"pipe failed: errno {Marshal.GetLastPInvokeError()}");
+        }
+
+        return (fds[0], fds[1]);
+    }
+
+    /// <summary>Writes to a non-blocking descriptor until the kernel takes not one byte more; returns the bytes written.</summary>
+    public static int Fill(int fd)
+    {
+        var buffer = stackalloc byte[4096];
+        var total = 0;
+        nint n;
+        while ((n = Write(fd, buffer, 4096)) > 0)
+        {
+            total += (int)n;
+        }
+
+        while ((n = Write(fd, buffer, 1)) > 0)
+        {
+            total += (int)n;
+        }
+
+        return total;
+    }
+
+    /// <summary>Reads exactly <paramref name="count"/> bytes that are known to be there (the descriptor may be blocking).</summary>
+    public static void Consume(int fd, int count)
+    {
+        var buffer = stackalloc byte[4096];
+        while (count > 0)
+        {
+            var n = Read(fd, buffer, (nuint)Math.Min(count, 4096));
+            if (n <= 0)
+            {
+                throw new InvalidOperationException($"read failed: errno {Marshal.GetLastPInvokeError()}");
+            }
+
+            count -= (int)n;
+        }
+    }
 }
