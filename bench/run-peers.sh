@@ -2,7 +2,7 @@
 # The peer table: builds samples/EchoServer (Release) and runs ../shared/bench/run.sh with the EporeX
 # echo server added once per backend, beside c-epoll, c-poll, rust-mio, libuv, libevent and .NET.
 #
-#   bench/run-peers.sh [--backends epoll,poll] [--bench DIR] [--syscalls] [--no-async] [run.sh options...]
+#   bench/run-peers.sh [--backends epoll,poll] [--bench DIR] [--syscalls] [--no-async] [--aot] [run.sh options...]
 #
 #   --backends a,b   EporeX backends to add (default: epoll,poll); epoll is named "eporex",
 #                    any other backend "eporex-NAME". A backend that cannot run here is skipped
@@ -13,24 +13,29 @@
 #   --no-async       leave out the two async rows: eporex-async (EchoServer --async: one EventLoop,
 #                    an async handler per connection on AsyncFd, continuations on the thread pool)
 #                    and eporex-async-inline (the same with --inline: continuations on the loop thread).
+#   --aot            also publish samples/EchoServer with NativeAOT (epoll) and add it as "eporex-aot",
+#                    to compare with the JIT build ("eporex") in the same run.
 #   anything else    passed to run.sh as is (e.g. -r 9, -d 5, --servers c-epoll,c-poll).
 #
 # Examples:
 #   bench/run-peers.sh -r 9                      # the README table
 #   bench/run-peers.sh -r 3 --syscalls           # system calls per message
 #   bench/run-peers.sh --backends epoll --servers c-epoll,c-epoll-drain,rust-mio -r 5
+#   bench/run-peers.sh --aot -r 9                # the table with the NativeAOT row
 set -euo pipefail
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BENCH="$REPO/../shared/bench"
 BACKENDS="epoll,poll"
 ASYNC_ROWS=1
+AOT=0
 PASS=()
 while (($#)); do
     case $1 in
         --backends) BACKENDS=$2; shift 2 ;;
         --bench) BENCH=$2; shift 2 ;;
         --no-async) ASYNC_ROWS=0; shift ;;
+        --aot) AOT=1; shift ;;
         -h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
         *) PASS+=("$1"); shift ;;
     esac
@@ -62,6 +67,16 @@ done
 if ((ASYNC_ROWS)); then
     EXTRA+=(--extra "eporex-async=dotnet $DLL --port {port} --seconds {life} --async")
     EXTRA+=(--extra "eporex-async-inline=dotnet $DLL --port {port} --seconds {life} --async --inline")
+fi
+
+if ((AOT)); then
+    AOT_DIR=/tmp/eporex-aot-echo
+    echo "run-peers.sh: publishing samples/EchoServer with NativeAOT to $AOT_DIR" >&2
+    rm -rf "$AOT_DIR"
+    dotnet publish "$REPO/samples/EchoServer/EchoServer.csproj" -c Release -p:PublishAot=true \
+        -o "$AOT_DIR" --nologo -v quiet >&2
+    [[ -x $AOT_DIR/EchoServer ]] || { echo "run-peers.sh: the NativeAOT EchoServer was not built" >&2; exit 1; }
+    EXTRA+=(--extra "eporex-aot=$AOT_DIR/EchoServer --port {port} --seconds {life} --backend epoll")
 fi
 
 echo "run-peers.sh: $BENCH/run.sh ${EXTRA[*]} ${PASS[*]}" >&2
