@@ -2,7 +2,7 @@
 # The peer table: builds samples/EchoServer (Release) and runs ../shared/bench/run.sh with the EporeX
 # echo server added once per backend, beside c-epoll, c-poll, rust-mio, libuv, libevent and .NET.
 #
-#   bench/run-peers.sh [--backends epoll,poll] [--bench DIR] [--syscalls] [run.sh options...]
+#   bench/run-peers.sh [--backends epoll,poll] [--bench DIR] [--syscalls] [--no-async] [--aot] [run.sh options...]
 #
 #   --backends a,b   EporeX backends to add (default: epoll,poll); epoll is named "eporex",
 #                    any other backend "eporex-NAME". A backend that cannot run here is skipped
@@ -10,6 +10,9 @@
 #   --bench DIR      where run.sh lives (default: ../shared/bench next to the repository); when
 #                    DIR is not writable it is copied to /tmp/eporex-bench first.
 #   --syscalls       also count system calls per message (run.sh --syscalls; needs perf).
+#   --no-async       leave out the two async rows: eporex-async (EchoServer --async: one EventLoop,
+#                    an async handler per connection on AsyncFd, continuations on the thread pool)
+#                    and eporex-async-inline (the same with --inline: continuations on the loop thread).
 #   --aot            also publish samples/EchoServer with NativeAOT (epoll) and add it as "eporex-aot",
 #                    to compare with the JIT build ("eporex") in the same run.
 #   anything else    passed to run.sh as is (e.g. -r 9, -d 5, --servers c-epoll,c-poll).
@@ -24,12 +27,14 @@ set -euo pipefail
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BENCH="$REPO/../shared/bench"
 BACKENDS="epoll,poll"
+ASYNC_ROWS=1
 AOT=0
 PASS=()
 while (($#)); do
     case $1 in
         --backends) BACKENDS=$2; shift 2 ;;
         --bench) BENCH=$2; shift 2 ;;
+        --no-async) ASYNC_ROWS=0; shift ;;
         --aot) AOT=1; shift ;;
         -h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
         *) PASS+=("$1"); shift ;;
@@ -58,6 +63,11 @@ for b in "${list[@]}"; do
     [[ $b == epoll ]] || name=eporex-$b
     EXTRA+=(--extra "$name=dotnet $DLL --port {port} --seconds {life} --backend $b")
 done
+# The async echo server (issue 11) on the best backend here, with both continuation modes.
+if ((ASYNC_ROWS)); then
+    EXTRA+=(--extra "eporex-async=dotnet $DLL --port {port} --seconds {life} --async")
+    EXTRA+=(--extra "eporex-async-inline=dotnet $DLL --port {port} --seconds {life} --async --inline")
+fi
 
 if ((AOT)); then
     AOT_DIR=/tmp/eporex-aot-echo

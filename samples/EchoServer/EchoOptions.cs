@@ -2,11 +2,18 @@ using System.Globalization;
 
 namespace EporeX.Samples.EchoServer;
 
-/// <summary>The command line: <c>--port PORT [--backend NAME] [--seconds LIFETIME] [--loops N]</c>.</summary>
-internal sealed record EchoOptions(int Port, string? Backend, int Seconds, int Loops)
+/// <summary>The command line: <c>--port PORT [--backend NAME] [--seconds LIFETIME] [--loops N | --async [--inline]]</c>.</summary>
+/// <param name="Port">The TCP port on 127.0.0.1.</param>
+/// <param name="Backend">The backend's name, or null for the best one here.</param>
+/// <param name="Seconds">The server's lifetime.</param>
+/// <param name="Loops">How many Poll loops (threads) share the port.</param>
+/// <param name="Async">Serve with one EventLoop and an async handler per connection (AsyncEchoServer) instead of the Poll loops.</param>
+/// <param name="Inline">With <paramref name="Async"/>: continuations run on the loop thread (EventLoopOptions.InlineContinuations).</param>
+/// <param name="ReadAsync">With <paramref name="Async"/>: handlers use AsyncFd.ReadAsync rather than readiness + recv (to measure the difference).</param>
+internal sealed record EchoOptions(int Port, string? Backend, int Seconds, int Loops, bool Async = false, bool Inline = false, bool ReadAsync = false)
 {
     public const string Usage =
-        "usage: EchoServer --port PORT [--backend epoll|kqueue|poll|auto] [--seconds LIFETIME (default 300)] [--loops N (default 1)]";
+        "usage: EchoServer --port PORT [--backend epoll|kqueue|poll|auto] [--seconds LIFETIME (default 300)] [--loops N (default 1) | --async [--inline] [--read-async]]";
 
     public static EchoOptions? Parse(string[] args)
     {
@@ -14,11 +21,21 @@ internal sealed record EchoOptions(int Port, string? Backend, int Seconds, int L
         string? backend = null;
         var seconds = 300;
         var loops = 1;
+        bool isAsync = false, inline = false, readAsync = false;
         for (var i = 0; i < args.Length; i++)
         {
             var value = i + 1 < args.Length ? args[i + 1] : null;
             switch (args[i])
             {
+                case "--async":
+                    isAsync = true;
+                    continue; // a flag: no value to skip
+                case "--inline":
+                    inline = true;
+                    continue;
+                case "--read-async":
+                    readAsync = true;
+                    continue;
                 case "--port" when Number(value, 1, 65535) is { } p:
                     port = p;
                     break;
@@ -38,7 +55,12 @@ internal sealed record EchoOptions(int Port, string? Backend, int Seconds, int L
             i++;
         }
 
-        return port is { } found ? new EchoOptions(found, backend, seconds, loops) : null;
+        if (((inline || readAsync) && !isAsync) || (isAsync && loops > 1))
+        {
+            return null; // --inline is an async option; the async server is one EventLoop
+        }
+
+        return port is { } found ? new EchoOptions(found, backend, seconds, loops, isAsync, inline, readAsync) : null;
     }
 
     private static int? Number(string? text, int min, int max) =>

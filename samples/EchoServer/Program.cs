@@ -7,11 +7,17 @@ using EporeX.Samples.EchoServer;
 
 // A TCP echo server on 127.0.0.1: one event loop per thread (--loops N share the port through
 // SO_REUSEPORT), each a Poll that waits on its listening socket and its connections. It stops on
-// SIGINT/SIGTERM or when its lifetime ends. Nothing is written to stdout.
+// SIGINT/SIGTERM or when its lifetime ends. Nothing is written to stdout. With --async the same service is
+// written with async/await on an EventLoop instead (AsyncEchoServer.cs).
 if (EchoOptions.Parse(args) is not { } options)
 {
     Console.Error.WriteLine(EchoOptions.Usage);
     return 2;
+}
+
+if (options.Async)
+{
+    return AsyncEchoProgram.Run(options); // one EventLoop, an async handler per connection
 }
 
 EventQueueFactory factory;

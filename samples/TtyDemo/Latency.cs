@@ -1,0 +1,36 @@
+using System;
+using System.Diagnostics;
+using System.Globalization;
+
+namespace EporeX.Samples.TtyDemo;
+
+/// <summary>Round-trip times of one contender, in <see cref="Stopwatch"/> ticks, and their percentiles.</summary>
+internal sealed class Latency(string name, int capacity)
+{
+    private readonly long[] _ticks = new long[capacity];
+
+    public string Name { get; } = name;
+
+    public int Count { get; private set; }
+
+    public void Add(long ticks) => _ticks[Count++] = ticks;
+
+    /// <summary>The <paramref name="percent"/>th percentile in microseconds (nearest rank).</summary>
+    public double Percentile(double percent)
+    {
+        if (Count == 0)
+        {
+            return double.NaN;
+        }
+
+        var sorted = _ticks.AsSpan(0, Count).ToArray();
+        Array.Sort(sorted);
+        var rank = Math.Clamp((int)Math.Ceiling(percent / 100 * Count) - 1, 0, Count - 1);
+        return sorted[rank] * 1e6 / Stopwatch.Frequency;
+    }
+
+    public string Row() => string.Create(CultureInfo.InvariantCulture,
+        $"| {Name} | {Count:N0} | {Percentile(50):F1} | {Percentile(99):F1} | {Percentile(100):F1} |");
+
+    public static string Header => "| reader | round trips | p50 µs | p99 µs | max µs |\n| --- | ---: | ---: | ---: | ---: |";
+}

@@ -1,0 +1,67 @@
+using System;
+using System.Diagnostics;
+using System.Text;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace EporeX.Samples.TtyDemo;
+
+/// <summary>
+/// What a serial-line reader needs and a .NET tty read cannot do (dotnet/runtime#801, #100308): a line
+/// read that gives up after a timeout, a read cancelled by the caller, and in both cases the next line
+/// still read whole afterwards.
+/// </summary>
+internal static class TimeoutDemo
+{
+    internal readonly record struct Outcome(double TimedOutAfterMs, string LineAfterTimeout, double CancelledAfterMs, string LineAfterCancel);
+
+    public static async Task<Outcome> RunAsync(AsyncFdTty tty, EchoPeer peer, TimeSpan timeout)
+    {
+        // 1. The device is silent: the read ends when the timeout fires.
+        var clock = Stopwatch.StartNew();
+        using (var timer = new CancellationTokenSource(timeout))
+        {
+            try
+            {
+                var unexpected = await tty.ReadLineAsync(timer.Token).ConfigureAwait(false);
+                throw new InvalidOperationException($"read \"{unexpected}\" from a silent line");
+            }
+            catch (OperationCanceledException) when (timer.IsCancellationRequested)
+            {
+            }
+        }
+
+        var timedOutAfter = clock.Elapsed.TotalMilliseconds;
+
+        // 2. The device speaks, in two pieces: the line is read whole.
+        peer.Send("status: "u8);
+        peer.Send("ok\n"u8);
+        var afterTimeout = await ReadWithin(tty, timeout).ConfigureAwait(false);
+
+        // 3. The caller cancels a pending read (another task decides it is no longer needed).
+        using var caller = new CancellationTokenSource();
+        clock.Restart();
+        var pending = tty.ReadLineAsync(caller.Token).AsTask();
+        await Task.Delay(50).ConfigureAwait(false);
+        caller.Cancel();
+        try
+        {
+            var unexpected = await pending.ConfigureAwait(false);
+            throw new InvalidOperationException($"read \"{unexpected}\" from a silent line");
+        }
+        catch (OperationCanceledException) when (caller.IsCancellationRequested)
+        {
+        }
+
+        var cancelledAfter = clock.Elapsed.TotalMilliseconds;
+        peer.Send(Encoding.ASCII.GetBytes("temperature: 21.5\n"));
+        var afterCancel = await ReadWithin(tty, timeout).ConfigureAwait(false);
+        return new Outcome(timedOutAfter, afterTimeout, cancelledAfter, afterCancel);
+    }
+
+    private static async Task<string> ReadWithin(AsyncFdTty tty, TimeSpan timeout)
+    {
+        using var timer = new CancellationTokenSource(timeout * 10);
+        return await tty.ReadLineAsync(timer.Token).ConfigureAwait(false) ?? throw new InvalidOperationException("the tty ended");
+    }
+}
