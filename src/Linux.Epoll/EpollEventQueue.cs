@@ -66,9 +66,13 @@ public sealed unsafe class EpollEventQueue : IEventQueue
     /// <summary><c>epoll</c>.</summary>
     public string Name => EpollProvider.BackendName;
 
-    /// <summary>Readable, Writable and Priority; every mode; no regular files (EPERM).</summary>
+    /// <summary>Readable, Writable and Priority; every mode; no regular files (EPERM); timers (timerfd); process exits (pidfd, Linux 5.3+).</summary>
     public EventQueueCapabilities Capabilities { get; } =
-        new(Interest.Readable | Interest.Writable | Interest.Priority, Edge: true, Oneshot: true, RegularFiles: false);
+        new(Interest.Readable | Interest.Writable | Interest.Priority, Edge: true, Oneshot: true, RegularFiles: false)
+        {
+            Timers = true,
+            ProcessExit = LinuxLibc.HasPidFd,
+        };
 
     internal bool IsClosed => Volatile.Read(ref _disposed) != 0;
 
@@ -175,6 +179,12 @@ public sealed unsafe class EpollEventQueue : IEventQueue
 
     /// <inheritdoc />
     public IEventQueueWaker CreateWaker(Token token) => new EpollWaker(this, token);
+
+    /// <summary>A timerfd registered edge-triggered (<see cref="EpollTimer"/>).</summary>
+    public IEventQueueTimer CreateTimer(Token token) => new EpollTimer(this, token);
+
+    /// <summary>A pidfd registered oneshot (<see cref="EpollProcessWatch"/>).</summary>
+    public IDisposable CreateProcessExit(Token token, int pid) => new EpollProcessWatch(this, token, pid);
 
     /// <summary>Closes the epoll and interrupt descriptors and frees the event buffer.</summary>
     public void Dispose()
