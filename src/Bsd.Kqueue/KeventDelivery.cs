@@ -132,9 +132,13 @@ internal sealed class KeventDelivery
             if (kevent.Filter == SourceFilters.TimerFilter || kevent.Filter == SourceFilters.ProcFilter)
             {
                 // Event sources (KqueueTimer, KqueueProcessWatch): idents are timer numbers and pids, not descriptors.
-                if (kevent.Filter == SourceFilters.ProcFilter || (Timers?.Fired(kevent.Ident, kevent.Data) ?? false))
+                if (kevent.Filter == SourceFilters.ProcFilter)
                 {
                     events[delivered++] = new Event(new Token(kevent.Udata), Readiness.Readable);
+                }
+                else if (Timers is { } timers && timers.Fired(kevent.Ident, kevent.Udata, kevent.Data, out var token))
+                {
+                    events[delivered++] = new Event(new Token(token), Readiness.Readable);
                 }
 
                 continue;

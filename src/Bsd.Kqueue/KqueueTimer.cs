@@ -8,8 +8,9 @@ namespace EporeX.Bsd.Kqueue;
 /// <summary>
 /// An EVFILT_TIMER knote. The kernel clears it on delivery and puts the expirations since the last one in
 /// the kevent's data, which the waiting thread adds to <see cref="Consume"/>'s count (<see cref="Fired"/>).
-/// Every Arm uses a fresh ident, so a kevent of an old schedule still in a wait's buffer is recognised and
-/// dropped. EVFILT_TIMER has no first delay apart from its period: when due and period differ, the timer is
+/// The ident is the timer's for its life (so the table never changes on Arm, and Arm allocates nothing);
+/// the udata is the schedule's generation, new at every Arm, so a kevent of an old schedule still in a
+/// wait's buffer is recognised and dropped; the token is the timer's. EVFILT_TIMER has no first delay apart from its period: when due and period differ, the timer is
 /// a oneshot of <c>due</c> and the waiting thread adds the periodic knote when that one fires, so the periods
 /// count from the first expiration's delivery.
 /// </summary>
@@ -18,8 +19,10 @@ internal sealed class KqueueTimer : IEventQueueTimer
     private readonly KqueueEventQueue _queue;
     private readonly KqueueTimerTable _table;
     private readonly ulong _token;
+    private readonly ulong _ident;
     private readonly Lock _gate = new();
-    private ulong _ident;
+    private ulong _generation;
+    private bool _armed;
     private long _pending;
     private long _periodAfterFirst;
 
@@ -28,6 +31,7 @@ internal sealed class KqueueTimer : IEventQueueTimer
         _queue = queue;
         _table = table;
         _token = token.Value;
+        _ident = table.Add(this);
     }
 
     public void Arm(TimeSpan due, TimeSpan? period)
@@ -36,22 +40,21 @@ internal sealed class KqueueTimer : IEventQueueTimer
         lock (_gate)
         {
             DeleteCurrent();
-            var ident = _table.Add(this);
-            _ident = ident;
+            _generation++;
             Interlocked.Exchange(ref _pending, 0);
             _periodAfterFirst = 0;
             if (period is not { } p)
             {
-                Add(ident, EV_ONESHOT, dueNs);
+                Add(EV_ONESHOT, dueNs);
             }
             else if (p == due)
             {
-                Add(ident, 0, dueNs);
+                Add(0, dueNs);
             }
             else
             {
                 _periodAfterFirst = p.Ticks * 100;
-                Add(ident, EV_ONESHOT, dueNs);
+                Add(EV_ONESHOT, dueNs);
             }
         }
     }
@@ -68,11 +71,12 @@ internal sealed class KqueueTimer : IEventQueueTimer
     public long Consume() => Interlocked.Exchange(ref _pending, 0);
 
     /// <summary>Called by the waiting thread for a kevent of this timer: false when it belongs to an older schedule.</summary>
-    public bool Fired(ulong ident, long expirations)
+    public bool Fired(ulong generation, long expirations, out ulong token)
     {
+        token = _token;
         lock (_gate)
         {
-            if (ident != _ident)
+            if (!_armed || generation != _generation)
             {
                 return false;
             }
@@ -82,7 +86,7 @@ internal sealed class KqueueTimer : IEventQueueTimer
             {
                 var period = _periodAfterFirst;
                 _periodAfterFirst = 0;
-                Add(ident, 0, period); // the oneshot knote is gone: the same ident now names the periodic one
+                Add(0, period); // the oneshot knote is gone: the same ident now names the periodic one
             }
 
             return true;
@@ -94,40 +98,37 @@ internal sealed class KqueueTimer : IEventQueueTimer
     {
         lock (_gate)
         {
-            if (_queue.IsClosed)
+            if (!_queue.IsClosed)
             {
-                _table.Remove(_ident);
-                _ident = 0;
-                return;
+                DeleteCurrent();
             }
 
-            DeleteCurrent();
+            _armed = false;
+            _table.Remove(_ident);
         }
     }
 
-    private void Add(ulong ident, uint flags, long nanoseconds)
+    private void Add(uint flags, long nanoseconds)
     {
         var (data, fflags) = _queue.SourceFilters.Duration(nanoseconds);
-        var error = _queue.ApplyOne(ident, _queue.SourceFilters.TimerFilter, EV_ADD | EV_RECEIPT | flags, fflags, _token, data);
+        var error = _queue.ApplyOne(_ident, _queue.SourceFilters.TimerFilter, EV_ADD | EV_RECEIPT | flags, fflags, _generation, data);
+        _armed = error == 0;
         if (error != 0)
         {
-            _table.Remove(ident);
-            _ident = 0;
             throw EventQueueErrors.Kernel("kevent(EV_ADD, EVFILT_TIMER)", error);
         }
     }
 
     private void DeleteCurrent()
     {
-        if (_ident == 0)
+        if (!_armed)
         {
             return;
         }
 
         // ENOENT: a oneshot that has fired is gone already.
         _queue.ApplyOne(_ident, _queue.SourceFilters.TimerFilter, EV_DELETE | EV_RECEIPT, 0, 0);
-        _table.Remove(_ident);
-        _ident = 0;
+        _armed = false;
     }
 }
 
@@ -146,6 +147,10 @@ internal sealed class KqueueTimerTable
 
     public void Remove(ulong ident) => _timers.TryRemove(ident, out _);
 
-    /// <summary>True when <paramref name="ident"/> is a live schedule; its expirations are then counted.</summary>
-    public bool Fired(ulong ident, long expirations) => _timers.TryGetValue(ident, out var timer) && timer.Fired(ident, expirations);
+    /// <summary>True when <paramref name="ident"/> and <paramref name="generation"/> are a live schedule; its expirations are then counted.</summary>
+    public bool Fired(ulong ident, ulong generation, long expirations, out ulong token)
+    {
+        token = 0;
+        return _timers.TryGetValue(ident, out var timer) && timer.Fired(generation, expirations, out token);
+    }
 }

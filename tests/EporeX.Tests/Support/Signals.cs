@@ -17,5 +17,19 @@ internal static partial class Signals
     [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
     private static partial int KillRaw(int pid, int signal);
 
-    public static void ToSelf(int signal) => Assert.Equal(0, KillRaw(Environment.ProcessId, signal));
+    /// <summary>kill(getpid(), signal); allocation-free, for the allocation tests.</summary>
+    public static void ToSelf(int signal)
+    {
+        if (KillRaw(Environment.ProcessId, signal) != 0)
+        {
+            throw new InvalidOperationException($"kill({signal}) failed: errno {Marshal.GetLastPInvokeError()}");
+        }
+    }
+}
+
+/// <summary>The tests that send SIGCONT to this process and count it: one collection, so they never run at the same time.</summary>
+[CollectionDefinition(Name)]
+public sealed class SignalCollection
+{
+    public const string Name = "Signals sent to this process";
 }

@@ -9,6 +9,7 @@ namespace EporeX.Tests.Conformance.Sources;
 /// SignalSource on every backend. SIGCONT is sent to this process with kill(2): harmless to a running
 /// process, and no other test sends it. One class, so its tests never run at the same time.
 /// </summary>
+[Collection(SignalCollection.Name)]
 [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
 public sealed class SignalSourceTests
 {
@@ -49,7 +50,7 @@ public sealed class SignalSourceTests
         }
 
         Assert.Single(poll.EventsFor(S, TimeSpan.FromSeconds(1)));
-        Assert.Equal(5, source.Consume());
+        Assert.InRange(source.Consume(), 1, 5); // a lower bound: the kernel merges a signal sent while one is pending
         poll.AssertQuiet(S);
     }
 
