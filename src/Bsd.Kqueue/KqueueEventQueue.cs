@@ -86,6 +86,7 @@ public sealed unsafe class KqueueEventQueue : IEventQueue
     public EventQueueCapabilities Capabilities =>
         new(Interest.Readable | Interest.Writable, Edge: true, Oneshot: true, RegularFiles: !_platform.RefusesRegularFiles)
         {
+            ShortReadDrains = !OperatingSystem.IsLinux(), // a BSD kernel's knote, not libkqueue's emulation of it
             Timers = true,
             ProcessExit = !SourceFilters.ProcessByPidFd || LinuxLibc.HasPidFd,
         };
