@@ -87,6 +87,11 @@ public sealed class SourceAllocationTests
         var events = new Events(8);
         poll.Wait(events, TimeSpan.Zero); // first-use tables, and the first call of each native entry point
         poll.Wait(events, TimeSpan.FromMilliseconds(1));
+        using (var waker = new Waker(poll.Registry, new Token(2)))
+        {
+            waker.Wake();
+            poll.Wait(events, TimeSpan.FromMilliseconds(10)); // a wait that delivers, once
+        }
 
         var before = GC.GetAllocatedBytesForCurrentThread();
         var n = 0;
