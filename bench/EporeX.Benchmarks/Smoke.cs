@@ -34,6 +34,12 @@ internal static class Smoke
             failures += Check(backend, "Reregister", registration.Reregister);
             failures += Check(backend, "RegisterDeregister", registration.RegisterDeregister);
             failures += Check(backend, "WakeThenWait", () => registration.WakeThenWait());
+
+            using var sources = new SourceBenchmarks { Backend = backend };
+            sources.Setup();
+            failures += Check(backend, "TimerArm", sources.TimerArm);
+            failures += Check(backend, "TimerExpireConsume", () => sources.TimerExpireConsume());
+            failures += Check(backend, "SignalRoundTrip", () => sources.SignalRoundTrip());
         }
 
         failures += AsyncChecks();

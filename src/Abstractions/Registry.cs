@@ -169,6 +169,50 @@ public sealed class Registry
         }
     }
 
+    internal IEventQueueTimer CreateTimer(Token token)
+    {
+        lock (_gate)
+        {
+            ThrowIfClosed();
+            return Capabilities.Timers ? _queue.CreateTimer(token) : throw EventQueueErrors.SourceNotSupported("timers (TimerSource)", Backend, "Timers");
+        }
+    }
+
+    internal IDisposable CreateProcessExit(Token token, int pid)
+    {
+        lock (_gate)
+        {
+            ThrowIfClosed();
+            return Capabilities.ProcessExit ? _queue.CreateProcessExit(token, pid) : throw EventQueueErrors.SourceNotSupported("process exits (ProcessExitSource)", Backend, "ProcessExit");
+        }
+    }
+
+    /// <summary>Arms or disarms (null <paramref name="due"/>) a timer in step with the queue, so that it never touches a queue being closed.</summary>
+    internal void ChangeTimer(IEventQueueTimer timer, TimeSpan? due, TimeSpan? period)
+    {
+        lock (_gate)
+        {
+            ThrowIfClosed();
+            if (due is { } d)
+            {
+                timer.Arm(d, period);
+            }
+            else
+            {
+                timer.Disarm();
+            }
+        }
+    }
+
+    /// <summary>Disposes a source's backend part in step with the queue, so that it never touches a queue being closed.</summary>
+    internal void DisposeSource(IDisposable source)
+    {
+        lock (_gate)
+        {
+            source.Dispose();
+        }
+    }
+
     /// <summary>Refuses every later call; the first step of <see cref="Poll.Dispose"/>.</summary>
     internal void Close()
     {

@@ -50,7 +50,14 @@ internal sealed class KeventDelivery
     {
         _platform = platform;
         _userFilter = userFilter && platform.UserFilter is { } user ? user : int.MinValue;
+        SourceFilters = KqueueSourceFilters.For(platform);
     }
+
+    /// <summary>The filters of the event sources (timers, process exits) on this OS.</summary>
+    public KqueueSourceFilters SourceFilters { get; }
+
+    /// <summary>The queue's timers, whose kevents carry expiration counts; null in unit tests of the decoding.</summary>
+    public KqueueTimerTable? Timers { get; init; }
 
     /// <summary>Records the handle <paramref name="fd"/> is registered through (null: a raw descriptor or none).</summary>
     public void SetOwner(int fd, SafeHandle? owner)
@@ -117,6 +124,21 @@ internal sealed class KeventDelivery
                 if (kevent.Ident != InterruptIdent)
                 {
                     events[delivered++] = new Event(new Token(kevent.Udata), Readiness.Readable);
+                }
+
+                continue;
+            }
+
+            if (kevent.Filter == SourceFilters.TimerFilter || kevent.Filter == SourceFilters.ProcFilter)
+            {
+                // Event sources (KqueueTimer, KqueueProcessWatch): idents are timer numbers and pids, not descriptors.
+                if (kevent.Filter == SourceFilters.ProcFilter)
+                {
+                    events[delivered++] = new Event(new Token(kevent.Udata), Readiness.Readable);
+                }
+                else if (Timers is { } timers && timers.Fired(kevent.Ident, kevent.Udata, kevent.Data, out var token))
+                {
+                    events[delivered++] = new Event(new Token(token), Readiness.Readable);
                 }
 
                 continue;

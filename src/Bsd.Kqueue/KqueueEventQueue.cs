@@ -23,6 +23,7 @@ public sealed unsafe class KqueueEventQueue : IEventQueue
     private readonly FileDescriptorHandle? _interruptWrite;
 
     private readonly KeventDelivery _delivery;
+    private readonly KqueueTimerTable _timers = new();
     private byte* _buffer;
     private int _bufferCapacity;
     private long _nextWakerIdent;
@@ -57,7 +58,7 @@ public sealed unsafe class KqueueEventQueue : IEventQueue
             }
 
             _userFilter = platform.UserFilter is { } user && TryAddUserEvent(user, InterruptIdent, EV_ADD, 0);
-            _delivery = new KeventDelivery(platform, _userFilter);
+            _delivery = new KeventDelivery(platform, _userFilter) { Timers = _timers };
             if (!_userFilter)
             {
                 (_interruptRead, _interruptWrite) = OpenPipe();
@@ -86,7 +87,12 @@ public sealed unsafe class KqueueEventQueue : IEventQueue
         new(Interest.Readable | Interest.Writable, Edge: true, Oneshot: true, RegularFiles: !_platform.RefusesRegularFiles)
         {
             ShortReadDrains = !OperatingSystem.IsLinux(), // a BSD kernel's knote, not libkqueue's emulation of it
+            Timers = true,
+            ProcessExit = !SourceFilters.ProcessByPidFd || LinuxLibc.HasPidFd,
         };
+
+    /// <summary>The filters of the event sources on this OS.</summary>
+    internal KqueueSourceFilters SourceFilters => _delivery.SourceFilters;
 
     internal KqueuePlatform Platform => _platform;
 
@@ -221,6 +227,12 @@ public sealed unsafe class KqueueEventQueue : IEventQueue
     public IEventQueueWaker CreateWaker(Token token) =>
         _userFilter ? new KqueueUserWaker(this, (ulong)Interlocked.Increment(ref _nextWakerIdent), token) : new KqueuePipeWaker(this, token);
 
+    /// <summary>An EVFILT_TIMER knote (<see cref="KqueueTimer"/>).</summary>
+    public IEventQueueTimer CreateTimer(Token token) => new KqueueTimer(this, _timers, token);
+
+    /// <summary>EVFILT_PROC, or a pidfd on libkqueue (<see cref="KqueueProcessWatch"/>).</summary>
+    public IDisposable CreateProcessExit(Token token, int pid) => new KqueueProcessWatch(this, token, pid);
+
     /// <summary>Closes the kqueue (and the interrupt pipe where there is one) and frees the event buffer.</summary>
     public void Dispose()
     {
@@ -275,11 +287,11 @@ public sealed unsafe class KqueueEventQueue : IEventQueue
     }
 
     /// <summary>One change with a receipt; returns its errno (0 on success).</summary>
-    internal int ApplyOne(ulong ident, int filter, uint flags, uint fflags, ulong udata)
+    internal int ApplyOne(ulong ident, int filter, uint flags, uint fflags, ulong udata, long data = 0)
     {
         var change = stackalloc ulong[8];
         var receipt = stackalloc ulong[8];
-        _layout.Write((byte*)change, ident, filter, flags, fflags, udata);
+        _layout.Write((byte*)change, ident, filter, flags, fflags, udata, data);
         var zero = default(Interop.Timespec); // change-only calls must never block; a null timeout would
         var n = Interop.Kqueue.Kevent(_platform, _kqueue.Fd, change, 1, receipt, 1, &zero);
         if (n < 0)

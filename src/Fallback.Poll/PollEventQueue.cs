@@ -49,9 +49,16 @@ public sealed unsafe class PollEventQueue : IEventQueue
     /// Oneshot (poll(2) has no edge); regular files (always ready).
     /// </summary>
     public EventQueueCapabilities Capabilities { get; } =
-        new(Interop.Poll.Interests, Edge: false, Oneshot: true, RegularFiles: true);
+        new(Interop.Poll.Interests, Edge: false, Oneshot: true, RegularFiles: true)
+        {
+            Timers = OperatingSystem.IsLinux(),
+            ProcessExit = OperatingSystem.IsLinux() && LinuxLibc.HasPidFd,
+        };
 
     internal PollNotifier Notifier { get; }
+
+    /// <summary>The lock around the table and the delivery of a poll() result; event sources take it to change their state atomically with a delivery.</summary>
+    internal Lock Gate => _gate;
 
     /// <summary>Adds <paramref name="fd"/> to the table; a Wait blocked in poll() wakes and polls it at once.</summary>
     /// <exception cref="InvalidDescriptorException"><paramref name="fd"/> is not open (poll(2) itself would not complain).</exception>
@@ -199,6 +206,14 @@ public sealed unsafe class PollEventQueue : IEventQueue
         return waker;
     }
 
+    /// <summary>A timerfd in the pollfd set (Linux): see <see cref="PollTimer"/>.</summary>
+    public IEventQueueTimer CreateTimer(Token token) =>
+        Capabilities.Timers ? new PollTimer(this, token) : throw new NotSupportedException("The poll backend hosts timers only on Linux (timerfd).");
+
+    /// <summary>A pidfd in the pollfd set (Linux 5.3+): see <see cref="PollProcessWatch"/>.</summary>
+    public IDisposable CreateProcessExit(Token token, int pid) =>
+        Capabilities.ProcessExit ? new PollProcessWatch(this, token, pid) : throw new NotSupportedException("The poll backend watches processes only on Linux 5.3+ (pidfd_open).");
+
     /// <summary>Closes the notification pipe and frees the pollfd array. <see cref="EporeX.Poll"/> calls it only once no Wait runs.</summary>
     public void Dispose()
     {
@@ -214,6 +229,33 @@ public sealed unsafe class PollEventQueue : IEventQueue
             _set.Dispose();
             Array.Clear(_wakers);
             _wakerCount = 0;
+        }
+    }
+
+    /// <summary>Adds a descriptor an event source owns; <paramref name="drain"/>, when given, is drained by the waiting thread before it reports the descriptor.</summary>
+    internal void RegisterSource(int fd, Registration registration, IPollDrain? drain)
+    {
+        lock (_gate)
+        {
+            if (_set.Contains(fd))
+            {
+                throw EventQueueErrors.AlreadyRegistered(fd, Name);
+            }
+
+            _set.Add(fd, registration, readHangUp: false, drain);
+            NotifyIfPolling();
+        }
+    }
+
+    /// <summary>Removes an event source's descriptor; nothing when the queue is closed.</summary>
+    internal void RemoveSource(int fd)
+    {
+        lock (_gate)
+        {
+            if (Volatile.Read(ref _disposed) == 0 && _set.Remove(fd))
+            {
+                NotifyIfPolling();
+            }
         }
     }
 

@@ -55,14 +55,14 @@ internal sealed unsafe class PollSet : IDisposable
     public bool IsStale(int fd) => _indexByFd.TryGetValue(fd, out var index) && _slots[index].Stale;
 
     /// <summary>Adds <paramref name="fd"/>; <paramref name="readHangUp"/> false leaves the read-hang-up bit out of its events.</summary>
-    public void Add(int fd, Registration registration, bool readHangUp = true)
+    public void Add(int fd, Registration registration, bool readHangUp = true, IPollDrain? drain = null)
     {
         if (_count == _slots.Length)
         {
             Array.Resize(ref _slots, _count * 2);
         }
 
-        _slots[_count] = NewSlot(fd, registration, readHangUp);
+        _slots[_count] = NewSlot(fd, registration, readHangUp) with { Drain = drain };
         _indexByFd.Add(fd, _count);
         _count++;
         Dirty = true;
@@ -197,6 +197,11 @@ internal sealed unsafe class PollSet : IDisposable
             slot.Stale = true;
             pollFd.Fd = -1;
             return false;
+        }
+
+        if (slot.Drain is { } drain && !drain.Drain())
+        {
+            return false; // an event source with nothing new (a timer re-armed while poll() ran)
         }
 
         report = new Event(slot.Registration.Token, PollFlags.ToReadiness(pollFd.Revents, _rdHup));

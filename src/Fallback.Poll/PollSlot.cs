@@ -19,6 +19,9 @@ internal struct PollSlot
     /// <summary>The descriptor was closed behind the queue's back (POLLNVAL, or its handle object is closed).</summary>
     public bool Stale;
 
+    /// <summary>An event source's descriptor that the waiting thread drains before it reports it (a timerfd), or null.</summary>
+    public IPollDrain? Drain;
+
     /// <summary>Whether poll() should watch the descriptor at all.</summary>
     public readonly bool Active => Armed && !Stale;
 }

@@ -53,9 +53,14 @@ public sealed unsafe class EpollEventQueue : IEventQueue
     /// <summary><c>epoll</c>.</summary>
     public string Name => EpollProvider.BackendName;
 
-    /// <summary>Readable, Writable and Priority; every mode; no regular files (EPERM); a short read drains.</summary>
+    /// <summary>Readable, Writable and Priority; every mode; no regular files (EPERM); a short read drains; timers (timerfd); process exits (pidfd, Linux 5.3+).</summary>
     public EventQueueCapabilities Capabilities { get; } =
-        new(Interest.Readable | Interest.Writable | Interest.Priority, Edge: true, Oneshot: true, RegularFiles: false) { ShortReadDrains = true };
+        new(Interest.Readable | Interest.Writable | Interest.Priority, Edge: true, Oneshot: true, RegularFiles: false)
+        {
+            ShortReadDrains = true,
+            Timers = true,
+            ProcessExit = LinuxLibc.HasPidFd,
+        };
 
     internal bool IsClosed => Volatile.Read(ref _disposed) != 0;
 
@@ -145,6 +150,12 @@ public sealed unsafe class EpollEventQueue : IEventQueue
 
     /// <inheritdoc />
     public IEventQueueWaker CreateWaker(Token token) => new EpollWaker(this, token);
+
+    /// <summary>A timerfd registered edge-triggered (<see cref="EpollTimer"/>).</summary>
+    public IEventQueueTimer CreateTimer(Token token) => new EpollTimer(this, token);
+
+    /// <summary>A pidfd registered oneshot (<see cref="EpollProcessWatch"/>).</summary>
+    public IDisposable CreateProcessExit(Token token, int pid) => new EpollProcessWatch(this, token, pid);
 
     /// <summary>Closes the epoll and interrupt descriptors and frees the event buffer.</summary>
     public void Dispose()

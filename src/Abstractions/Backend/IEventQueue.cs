@@ -62,6 +62,27 @@ public interface IEventQueue : IDisposable
 
     /// <summary>Creates a waker whose <see cref="IEventQueueWaker.Wake"/> makes <see cref="Wait"/> report <paramref name="token"/>.</summary>
     IEventQueueWaker CreateWaker(Token token);
+
+    /// <summary>
+    /// Creates a disarmed timer whose expirations <see cref="Wait"/> reports as readable events with
+    /// <paramref name="token"/>: one event per batch of expirations (edge-like), the count kept for
+    /// <see cref="IEventQueueTimer.Consume"/>. Optional: a backend that hosts timers overrides it and sets
+    /// <see cref="EventQueueCapabilities.Timers"/>; the default refuses.
+    /// </summary>
+    /// <exception cref="NotSupportedException">The backend has no timers (the default).</exception>
+    IEventQueueTimer CreateTimer(Token token) =>
+        throw new NotSupportedException($"The {Name} backend does not host timers (EventQueueCapabilities.Timers is false).");
+
+    /// <summary>
+    /// Starts watching process <paramref name="pid"/>: <see cref="Wait"/> reports one readable event with
+    /// <paramref name="token"/> once it has exited (at once if it already has, while it is not yet reaped).
+    /// It must not reap the process. Optional: a backend that can do this overrides it and sets
+    /// <see cref="EventQueueCapabilities.ProcessExit"/>; the default refuses. Disposing the result stops watching.
+    /// </summary>
+    /// <exception cref="ProcessNotFoundException">No process <paramref name="pid"/> exists (any more).</exception>
+    /// <exception cref="NotSupportedException">The backend cannot watch processes (the default).</exception>
+    IDisposable CreateProcessExit(Token token, int pid) =>
+        throw new NotSupportedException($"The {Name} backend cannot watch process exits (EventQueueCapabilities.ProcessExit is false).");
 }
 
 /// <summary>A backend's waker, owned by a <see cref="Waker"/>.</summary>
