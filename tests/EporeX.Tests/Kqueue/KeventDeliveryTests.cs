@@ -117,12 +117,12 @@ public sealed unsafe class KeventDeliveryTests
         var p = KqueuePlatforms.ByName(name);
         var delivery = new KeventDelivery(p, userFilter: true);
         delivery.SetOwner(5, null);
-        delivery.SetOneshotPair(5, true);
+        delivery.SetOneshot(5, true);
 
         Assert.Equal(Readiness.Writable, Assert.Single(Deliver(p, delivery, 2, new Returned(5, Read: false, Udata: 7))).Readiness);
         Assert.Empty(Deliver(p, delivery, 2, new Returned(5, Read: true, Udata: 7))); // the read knote was still armed in the kernel
 
-        delivery.SetOneshotPair(5, true); // Reregister
+        delivery.SetOneshot(5, true); // Reregister
         Assert.Equal(Readiness.Readable, Assert.Single(Deliver(p, delivery, 2, new Returned(5, Read: true, Udata: 7))).Readiness);
         Assert.Empty(Deliver(p, delivery, 2, new Returned(5, Read: false, Udata: 7)));
     }
@@ -134,7 +134,7 @@ public sealed unsafe class KeventDeliveryTests
         var p = KqueuePlatforms.ByName(name);
         var delivery = new KeventDelivery(p, userFilter: true);
         delivery.SetOwner(5, null);
-        delivery.SetOneshotPair(5, true);
+        delivery.SetOneshot(5, true);
 
         var e = Assert.Single(Deliver(p, delivery, 2, new Returned(5, Read: true, Udata: 7), new Returned(5, Read: false, Udata: 7)));
         Assert.Equal(Readiness.Readable | Readiness.Writable, e.Readiness);
@@ -148,7 +148,7 @@ public sealed unsafe class KeventDeliveryTests
         var delivery = new KeventDelivery(p, userFilter: true);
         delivery.SetOwner(5, null);
         var before = delivery.Changes;
-        delivery.SetOneshotPair(5, true); // a Reregister on another thread while the kevent call ran
+        delivery.SetOneshot(5, true); // a Reregister on another thread while the kevent call ran
 
         Assert.Single(DeliverAfter(p, delivery, before, new Returned(5, Read: true, Udata: 7)));
         Assert.Single(Deliver(p, delivery, 2, new Returned(5, Read: false, Udata: 7)));
@@ -162,18 +162,18 @@ public sealed unsafe class KeventDeliveryTests
         var p = KqueuePlatforms.ByName(name);
         var delivery = new KeventDelivery(p, userFilter: true);
         delivery.SetOwner(5, null);
-        delivery.SetOneshotPair(5, true);
-        delivery.SetOneshotPair(5, false); // reregistered as level, or deregistered
+        delivery.SetOneshot(5, true);
+        delivery.SetOneshot(5, false); // reregistered as level, or deregistered
 
         for (var i = 0; i < 3; i++)
         {
             Assert.Single(Deliver(p, delivery, 2, new Returned(5, Read: i % 2 == 0, Udata: 7)));
         }
 
-        Assert.True(KqueueTranslation.IsOneshotPair(Interest.Readable | Interest.Writable, PollMode.Oneshot));
-        Assert.True(KqueueTranslation.IsOneshotPair(Interest.Readable | Interest.Writable, PollMode.EdgeOneshot));
-        Assert.False(KqueueTranslation.IsOneshotPair(Interest.Readable, PollMode.Oneshot));
-        Assert.False(KqueueTranslation.IsOneshotPair(Interest.Readable | Interest.Writable, PollMode.Edge));
+        Assert.True(KqueueTranslation.IsOneshot(PollMode.Oneshot));
+        Assert.True(KqueueTranslation.IsOneshot(PollMode.EdgeOneshot));
+        Assert.False(KqueueTranslation.IsOneshot(PollMode.Level));
+        Assert.False(KqueueTranslation.IsOneshot(PollMode.Edge));
     }
 
     private static Event[] DeliverAfter(KqueuePlatform p, KeventDelivery delivery, long changesBefore, Returned returned)
