@@ -163,7 +163,7 @@ public sealed unsafe class KqueueEventQueue : IEventQueue
     /// </summary>
     public bool TryReplaceStale(int fd, Registration stale, Registration next)
     {
-        if (stale.Owner is not null || (KqueueTranslation.IsOneshot(stale.Mode) && _delivery.HasFired(fd)))
+        if (!CouldBeStale(stale, _delivery.HasFired(fd)))
         {
             return false;
         }
@@ -185,6 +185,14 @@ public sealed unsafe class KqueueEventQueue : IEventQueue
         Register(fd, next);
         return true;
     }
+
+    /// <summary>
+    /// Whether a registration the library still holds may belong to a closed descriptor: only one made
+    /// through a raw number (a handle that is still open names the same descriptor), and not a oneshot one
+    /// that has <paramref name="fired"/> (its knotes are gone because they reported, not because of a close).
+    /// </summary>
+    internal static bool CouldBeStale(Registration stale, bool fired) =>
+        stale.Owner is null && !(fired && KqueueTranslation.IsOneshot(stale.Mode));
 
     /// <inheritdoc />
     public int Wait(Span<Event> events, TimeSpan? timeout)
