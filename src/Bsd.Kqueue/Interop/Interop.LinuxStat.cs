@@ -22,28 +22,16 @@ internal static partial class Interop
         private const int S_IFDIR = 0x4000;
         private const int S_IFREG = 0x8000;
 
-        private static bool s_missing;
+        /// <summary>False with a C library older than statx: then nothing is known, as when it fails.</summary>
+        private static readonly bool s_available = Probe();
 
         /// <summary>The type and identity of <paramref name="fd"/>; <see cref="FileIdentity.Unknown"/> when statx fails.</summary>
         internal static FileIdentity Identify(int fd)
         {
-            if (s_missing)
-            {
-                return FileIdentity.Unknown;
-            }
-
             var buffer = stackalloc byte[BufferSize];
             byte empty = 0;
-            try
+            if (!s_available || Statx(fd, &empty, AtEmptyPath, StatxType | StatxIno, buffer) != 0)
             {
-                if (Statx(fd, &empty, AtEmptyPath, StatxType | StatxIno, buffer) != 0)
-                {
-                    return FileIdentity.Unknown;
-                }
-            }
-            catch (EntryPointNotFoundException)
-            {
-                s_missing = true; // a C library older than statx: nothing is known, as when it fails
                 return FileIdentity.Unknown;
             }
 
@@ -53,7 +41,23 @@ internal static partial class Interop
             return new FileIdentity(device, inode, type is S_IFREG or S_IFDIR);
         }
 
-        [LibraryImport(LibC, EntryPoint = "statx", SetLastError = true)]
+        // Once, away from the hot path: an exception handler in Identify itself made its tiered (PGO)
+        // recompilation allocate on the calling thread.
+        private static bool Probe()
+        {
+            var buffer = stackalloc byte[BufferSize];
+            byte empty = 0;
+            try
+            {
+                return Statx(-1, &empty, AtEmptyPath, 0, buffer) is -1 or 0; // EBADF, or the missing entry point
+            }
+            catch (EntryPointNotFoundException)
+            {
+                return false;
+            }
+        }
+
+        [LibraryImport(LibC, EntryPoint = "statx")]
         private static partial int Statx(int dirfd, byte* path, int flags, uint mask, byte* buffer);
     }
 
