@@ -85,7 +85,7 @@ public sealed unsafe class KqueueEventQueue : IEventQueue
     /// <summary><c>kqueue</c>.</summary>
     public string Name => KqueueProvider.BackendName;
 
-    /// <summary>Readable and Writable (no Priority filter is used); every mode; regular files where the OS reports them always ready (not on macOS).</summary>
+    /// <summary>Readable and Writable (no Priority filter is used); every mode; regular files where the OS reports them always ready (not on macOS, not over libkqueue).</summary>
     public EventQueueCapabilities Capabilities =>
         new(Interest.Readable | Interest.Writable, Edge: true, Oneshot: true, RegularFiles: !_platform.RefusesRegularFiles);
 
