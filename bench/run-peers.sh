@@ -10,22 +10,27 @@
 #   --bench DIR      where run.sh lives (default: ../shared/bench next to the repository); when
 #                    DIR is not writable it is copied to /tmp/eporex-bench first.
 #   --syscalls       also count system calls per message (run.sh --syscalls; needs perf).
+#   --aot            also publish samples/EchoServer with NativeAOT (epoll) and add it as "eporex-aot",
+#                    to compare with the JIT build ("eporex") in the same run.
 #   anything else    passed to run.sh as is (e.g. -r 9, -d 5, --servers c-epoll,c-poll).
 #
 # Examples:
 #   bench/run-peers.sh -r 9                      # the README table
 #   bench/run-peers.sh -r 3 --syscalls           # system calls per message
 #   bench/run-peers.sh --backends epoll --servers c-epoll,c-epoll-drain,rust-mio -r 5
+#   bench/run-peers.sh --aot -r 9                # the table with the NativeAOT row
 set -euo pipefail
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BENCH="$REPO/../shared/bench"
 BACKENDS="epoll,poll"
+AOT=0
 PASS=()
 while (($#)); do
     case $1 in
         --backends) BACKENDS=$2; shift 2 ;;
         --bench) BENCH=$2; shift 2 ;;
+        --aot) AOT=1; shift ;;
         -h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
         *) PASS+=("$1"); shift ;;
     esac
@@ -53,6 +58,16 @@ for b in "${list[@]}"; do
     [[ $b == epoll ]] || name=eporex-$b
     EXTRA+=(--extra "$name=dotnet $DLL --port {port} --seconds {life} --backend $b")
 done
+
+if ((AOT)); then
+    AOT_DIR=/tmp/eporex-aot-echo
+    echo "run-peers.sh: publishing samples/EchoServer with NativeAOT to $AOT_DIR" >&2
+    rm -rf "$AOT_DIR"
+    dotnet publish "$REPO/samples/EchoServer/EchoServer.csproj" -c Release -p:PublishAot=true \
+        -o "$AOT_DIR" --nologo -v quiet >&2
+    [[ -x $AOT_DIR/EchoServer ]] || { echo "run-peers.sh: the NativeAOT EchoServer was not built" >&2; exit 1; }
+    EXTRA+=(--extra "eporex-aot=$AOT_DIR/EchoServer --port {port} --seconds {life} --backend epoll")
+fi
 
 echo "run-peers.sh: $BENCH/run.sh ${EXTRA[*]} ${PASS[*]}" >&2
 exec "$BENCH/run.sh" "${EXTRA[@]}" "${PASS[@]}"

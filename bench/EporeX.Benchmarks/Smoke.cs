@@ -21,6 +21,12 @@ internal static class Smoke
                 failures += Check(backend, "Wait", () => wait.Wait());
             }
 
+            using (var metered = new MeteredWaitBenchmarks { Backend = backend, R = 8, Listener = true })
+            {
+                metered.Setup();
+                failures += Check(backend, "Wait, MeterListener", () => metered.Wait());
+            }
+
             using var registration = new RegistrationBenchmarks { Backend = backend };
             registration.Setup();
             failures += Check(backend, "Reregister", registration.Reregister);

@@ -51,7 +51,7 @@ internal sealed class EchoLoop : IDisposable
         _poll = poll;
         _edge = poll.Capabilities.Edge;
         _mode = _edge ? PollMode.Edge : PollMode.Level;
-        _shortReadDrains = _edge && (poll.Backend == "epoll" || (poll.Backend == "kqueue" && !OperatingSystem.IsLinux()));
+        _shortReadDrains = _edge && poll.Capabilities.ShortReadDrains;
         _listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         try
         {

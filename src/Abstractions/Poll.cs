@@ -1,4 +1,6 @@
 using System;
+using System.Collections.Generic;
+using System.Diagnostics;
 using System.Threading;
 
 namespace EporeX;
@@ -16,6 +18,8 @@ namespace EporeX;
 public sealed class Poll : IDisposable
 {
     private readonly IEventQueue _queue;
+    private readonly KeyValuePair<string, object?> _metricsTag;
+    private long _lastReturn; // when the previous timed wait returned, for the dispatch time; 0 when untimed
     private int _waiting;
     private int _disposed;
 
@@ -26,6 +30,7 @@ public sealed class Poll : IDisposable
         ArgumentNullException.ThrowIfNull(queue);
         _queue = queue;
         Registry = new Registry(queue);
+        _metricsTag = EventQueueMetrics.Tag(queue.Name);
     }
 
     /// <summary>Where descriptors are registered; shareable with other threads.</summary>
@@ -69,8 +74,18 @@ public sealed class Poll : IDisposable
         {
             ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
             events.Clear();
+
+            // Metrics: the clock is read only while a listener wants a duration (see EventQueueMetrics).
+            var started = EventQueueMetrics.WaitsTimed ? Stopwatch.GetTimestamp() : 0;
             var count = _queue.Wait(events.Storage, timeout);
             events.SetCount(count);
+            var returned = started != 0 ? Stopwatch.GetTimestamp() : 0;
+            if (EventQueueMetrics.WaitsObserved)
+            {
+                EventQueueMetrics.RecordWait(_metricsTag, count, started, returned, _lastReturn);
+            }
+
+            _lastReturn = returned;
             return count;
         }
         finally

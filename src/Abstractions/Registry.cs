@@ -36,6 +36,7 @@ public sealed class Registry
         _queue = queue;
         Backend = queue.Name;
         Capabilities = queue.Capabilities;
+        EventQueueMetrics.Track(this);
     }
 
     /// <summary>The backend's name: <c>epoll</c>, <c>kqueue</c>, <c>poll</c>, or a third party's.</summary>
@@ -183,6 +184,7 @@ public sealed class Registry
         lock (_gate)
         {
             _registered.Clear();
+            EventQueueMetrics.Untrack(this);
             _queue.Dispose();
         }
     }

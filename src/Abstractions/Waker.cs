@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Threading;
 
 namespace EporeX;
@@ -16,6 +17,7 @@ public sealed class Waker : IDisposable
 {
     private readonly Registry _registry;
     private readonly IEventQueueWaker _inner;
+    private readonly KeyValuePair<string, object?> _metricsTag;
     private int _disposed;
 
     /// <summary>Creates a waker for the Poll that owns <paramref name="registry"/>.</summary>
@@ -27,6 +29,7 @@ public sealed class Waker : IDisposable
         _registry = registry;
         _inner = registry.CreateWaker(token);
         Token = token;
+        _metricsTag = EventQueueMetrics.Tag(registry.Backend);
     }
 
     /// <summary>The token the wake event carries.</summary>
@@ -34,7 +37,14 @@ public sealed class Waker : IDisposable
 
     /// <summary>Wakes the Poll. Never blocks, from any thread, however often.</summary>
     /// <exception cref="ObjectDisposedException">The waker is disposed.</exception>
-    public void Wake() => _inner.Wake();
+    public void Wake()
+    {
+        _inner.Wake();
+        if (EventQueueMetrics.WakeCounter.Enabled)
+        {
+            EventQueueMetrics.WakeCounter.Add(1, _metricsTag);
+        }
+    }
 
     /// <summary>Releases the waker's descriptor. Calling it again does nothing.</summary>
     public void Dispose()

@@ -87,7 +87,10 @@ public sealed unsafe class KqueueEventQueue : IEventQueue
 
     /// <summary>Readable and Writable (no Priority filter is used); every mode; regular files where the OS reports them always ready (not on macOS, not over libkqueue).</summary>
     public EventQueueCapabilities Capabilities =>
-        new(Interest.Readable | Interest.Writable, Edge: true, Oneshot: true, RegularFiles: !_platform.RefusesRegularFiles);
+        new(Interest.Readable | Interest.Writable, Edge: true, Oneshot: true, RegularFiles: !_platform.RefusesRegularFiles)
+        {
+            ShortReadDrains = !OperatingSystem.IsLinux(), // a BSD kernel's knote, not libkqueue's emulation of it
+        };
 
     internal KqueuePlatform Platform => _platform;
 

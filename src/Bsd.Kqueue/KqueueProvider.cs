@@ -6,7 +6,7 @@ namespace EporeX.Bsd.Kqueue;
 /// <summary>
 /// Offers the kqueue backend where kqueue() resolves and succeeds: the C library of macOS and the BSDs,
 /// or libkqueue (libkqueue.so.0) on Linux. Found by calling kqueue(), so a missing libkqueue or a
-/// sandbox that forbids it falls back to the next backend; on Linux epoll (300) is still preferred.
+/// sandbox that forbids it falls back to the next backend; on Linux epoll is still preferred.
 /// </summary>
 public sealed class KqueueProvider : IEventQueueProvider
 {
@@ -18,7 +18,7 @@ public sealed class KqueueProvider : IEventQueueProvider
     /// <inheritdoc />
     public string Name => BackendName;
 
-    /// <summary>200: preferred over poll (100), after epoll (300).</summary>
+    /// <inheritdoc />
     public int Priority => 200;
 
     /// <inheritdoc />

@@ -65,12 +65,7 @@ public sealed unsafe class PollEventQueue : IEventQueue
         var readHangUp = Interop.Poll.RdHupOn(fd) != 0;
         lock (_gate)
         {
-            if (_set.Contains(fd))
-            {
-                throw EventQueueErrors.AlreadyRegistered(fd, Name);
-            }
-
-            _set.Add(fd, registration, readHangUp);
+            _set.Add(fd, registration, readHangUp); // the Registry has ruled out a duplicate
             NotifyIfPolling();
         }
     }

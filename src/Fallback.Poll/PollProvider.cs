@@ -18,7 +18,7 @@ public sealed class PollProvider : IEventQueueProvider
     /// <inheritdoc />
     public string Name => BackendName;
 
-    /// <summary>100: the last resort after epoll (300) and kqueue (200).</summary>
+    /// <inheritdoc />
     public int Priority => 100;
 
     /// <inheritdoc />

@@ -143,40 +143,15 @@ internal sealed unsafe class PollSet : IDisposable
             var entry = i;
             i = i + 1 == entryCount ? 1 : i + 1;
             ref var pollFd = ref _entries[entry];
-            int revents = pollFd.Revents;
-            if (revents == 0)
+            if (pollFd.Revents == 0)
             {
                 continue;
             }
 
             ready--;
-            var index = Resolve(entry, pollFd.Fd);
-            if (index < 0)
+            if (TryReport(entry, ref pollFd, out var report))
             {
-                continue; // deregistered or changed while poll() ran: the rebuilt set decides
-            }
-
-            ref var slot = ref _slots[index];
-            if (!slot.Active)
-            {
-                continue; // disarmed or dropped by an earlier scan of this same poll() result
-            }
-
-            if ((revents & POLLNVAL) != 0 || slot.Registration.IsOwnerClosed)
-            {
-                // Closed behind our back (and maybe the number reused): never report it again, and let
-                // the Registry register the number anew.
-                slot.Stale = true;
-                pollFd.Fd = -1;
-                continue;
-            }
-
-            events[delivered++] = new Event(slot.Registration.Token, PollFlags.ToReadiness(revents, _rdHup));
-            if (slot.Registration.Mode == PollMode.Oneshot)
-            {
-                // -1 rather than events = 0: poll() reports POLLHUP and POLLERR even for events = 0.
-                slot.Armed = false;
-                pollFd.Fd = -1;
+                events[delivered++] = report;
             }
         }
 
@@ -193,6 +168,46 @@ internal sealed unsafe class PollSet : IDisposable
         _indexByFd.Clear();
         Array.Clear(_slots);
         _count = 0;
+    }
+
+    /// <summary>
+    /// The event for one entry that poll() found ready, if its registration still wants one: not when it
+    /// was deregistered or changed meanwhile, disarmed, or closed behind the queue's back (then it is
+    /// marked stale and never polled again). A oneshot registration is disarmed once reported.
+    /// </summary>
+    private bool TryReport(int entry, ref PollFd pollFd, out Event report)
+    {
+        report = default;
+        var index = Resolve(entry, pollFd.Fd);
+        if (index < 0)
+        {
+            return false; // deregistered or changed while poll() ran: the rebuilt set decides
+        }
+
+        ref var slot = ref _slots[index];
+        if (!slot.Active)
+        {
+            return false; // disarmed or dropped by an earlier scan of this same poll() result
+        }
+
+        if ((pollFd.Revents & POLLNVAL) != 0 || slot.Registration.IsOwnerClosed)
+        {
+            // Closed behind our back (and maybe the number reused): never report it again, and let
+            // the Registry register the number anew.
+            slot.Stale = true;
+            pollFd.Fd = -1;
+            return false;
+        }
+
+        report = new Event(slot.Registration.Token, PollFlags.ToReadiness(pollFd.Revents, _rdHup));
+        if (slot.Registration.Mode == PollMode.Oneshot)
+        {
+            // -1 rather than events = 0: poll() reports POLLHUP and POLLERR even for events = 0.
+            slot.Armed = false;
+            pollFd.Fd = -1;
+        }
+
+        return true;
     }
 
     /// <summary>The slot index of the registration that <paramref name="entry"/> polled, or -1 when it is gone or changed.</summary>

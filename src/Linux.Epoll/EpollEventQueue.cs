@@ -24,8 +24,7 @@ public sealed unsafe class EpollEventQueue : IEventQueue
 
     private readonly FileDescriptorHandle _epoll;
     private readonly FileDescriptorHandle _interrupt;
-    private byte* _buffer;
-    private int _bufferCapacity;
+    private EventBuffer _buffer;
     private volatile bool _interrupted;
     private int _disposed;
 
@@ -42,19 +41,7 @@ public sealed unsafe class EpollEventQueue : IEventQueue
         _epoll = new FileDescriptorHandle(epfd);
         try
         {
-            var efd = Interop.EventFd.Create(0, Interop.EventFd.EFD_CLOEXEC | Interop.EventFd.EFD_NONBLOCK);
-            if (efd < 0)
-            {
-                throw EventQueueErrors.Kernel("eventfd", Errno.Last);
-            }
-
-            _interrupt = new FileDescriptorHandle(efd);
-            if (Control(EPOLL_CTL_ADD, efd, EPOLLIN, InterruptData) != 0)
-            {
-                var errno = Errno.Last;
-                _interrupt.Dispose();
-                throw EventQueueErrors.Kernel("epoll_ctl(ADD, interrupt eventfd)", errno);
-            }
+            _interrupt = AddEventFd(EPOLLIN, InterruptData, "interrupt");
         }
         catch
         {
@@ -66,9 +53,9 @@ public sealed unsafe class EpollEventQueue : IEventQueue
     /// <summary><c>epoll</c>.</summary>
     public string Name => EpollProvider.BackendName;
 
-    /// <summary>Readable, Writable and Priority; every mode; no regular files (EPERM).</summary>
+    /// <summary>Readable, Writable and Priority; every mode; no regular files (EPERM); a short read drains.</summary>
     public EventQueueCapabilities Capabilities { get; } =
-        new(Interest.Readable | Interest.Writable | Interest.Priority, Edge: true, Oneshot: true, RegularFiles: false);
+        new(Interest.Readable | Interest.Writable | Interest.Priority, Edge: true, Oneshot: true, RegularFiles: false) { ShortReadDrains = true };
 
     internal bool IsClosed => Volatile.Read(ref _disposed) != 0;
 
@@ -119,31 +106,14 @@ public sealed unsafe class EpollEventQueue : IEventQueue
     /// <inheritdoc />
     public int Wait(Span<Event> events, TimeSpan? timeout)
     {
-        var max = events.Length;
-        if (max > _bufferCapacity)
-        {
-            Grow(max);
-        }
-
-        var epfd = _epoll.Fd;
-        var left = WaitTimeout.Start(timeout);
-        int n;
-        while ((n = WaitOnce(epfd, max, left)) < 0)
-        {
-            var errno = Errno.Last;
-            if (errno != Errno.EINTR)
-            {
-                throw EventQueueErrors.Kernel("epoll_wait", errno);
-            }
-
-            left = left.Remaining();
-        }
+        var wait = new EpollWait(_epoll.Fd, _buffer.Reserve(events.Length, Layout.Size), events.Length);
+        var n = KernelWait.Run(ref wait, timeout, "epoll_wait");
 
         // n <= max = events.Length: the loop writes through a ref without a bounds check per event.
         var size = Layout.Size;
         var dataOffset = Layout.DataOffset;
         var delivered = 0;
-        var entry = _buffer;
+        var entry = wait.Buffer;
         ref var first = ref MemoryMarshal.GetReference(events);
         for (var i = 0; i < n; i++, entry += size)
         {
@@ -186,9 +156,30 @@ public sealed unsafe class EpollEventQueue : IEventQueue
 
         _interrupt.Dispose();
         _epoll.Dispose();
-        NativeMemory.Free(_buffer);
-        _buffer = null;
-        _bufferCapacity = 0;
+        _buffer.Free();
+    }
+
+    /// <summary>
+    /// Opens an eventfd (close-on-exec, non-blocking) and adds it with <paramref name="events"/> and
+    /// <paramref name="data"/>: the interrupt and every waker. Nothing is left open when it fails.
+    /// </summary>
+    internal FileDescriptorHandle AddEventFd(uint events, ulong data, string role)
+    {
+        var efd = Interop.EventFd.Create(0, Interop.EventFd.EFD_CLOEXEC | Interop.EventFd.EFD_NONBLOCK);
+        if (efd < 0)
+        {
+            throw EventQueueErrors.Kernel($"eventfd ({role})", Errno.Last);
+        }
+
+        var handle = new FileDescriptorHandle(efd);
+        if (Control(EPOLL_CTL_ADD, efd, events, data) != 0)
+        {
+            var errno = Errno.Last;
+            handle.Dispose();
+            throw EventQueueErrors.Kernel($"epoll_ctl(ADD, {role} eventfd)", efd, errno);
+        }
+
+        return handle;
     }
 
     /// <summary>One epoll_ctl; returns 0 or -1 with errno set.</summary>
@@ -220,11 +211,11 @@ public sealed unsafe class EpollEventQueue : IEventQueue
         }
     }
 
-    private int WaitOnce(int epfd, int max, WaitTimeout left)
+    private static int WaitOnce(int epfd, byte* buffer, int max, WaitTimeout left)
     {
         if (left.HasSubMillisecondPart && s_pwait2 >= 0)
         {
-            var n = WaitPrecise(epfd, max, left.Timeout!.Value);
+            var n = WaitPrecise(epfd, buffer, max, left.Timeout!.Value);
             if (n != int.MinValue)
             {
                 return n;
@@ -234,7 +225,7 @@ public sealed unsafe class EpollEventQueue : IEventQueue
         var ms = left.Milliseconds;
         if (ms == 0)
         {
-            var n = Interop.Epoll.WaitNoBlock(epfd, _buffer, max, 0);
+            var n = Interop.Epoll.WaitNoBlock(epfd, buffer, max, 0);
             if (n < 0)
             {
                 Marshal.SetLastPInvokeError(Marshal.GetLastSystemError());
@@ -243,21 +234,17 @@ public sealed unsafe class EpollEventQueue : IEventQueue
             return n;
         }
 
-        return Interop.Epoll.Wait(epfd, _buffer, max, ms);
+        return Interop.Epoll.Wait(epfd, buffer, max, ms);
     }
 
     /// <summary>epoll_pwait2, or int.MinValue when this system lacks it (then never tried again).</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private int WaitPrecise(int epfd, int max, TimeSpan timeout)
+    private static int WaitPrecise(int epfd, byte* buffer, int max, TimeSpan timeout)
     {
-        var ts = new Interop.Timespec
-        {
-            Seconds = timeout.Ticks / TimeSpan.TicksPerSecond,
-            Nanoseconds = timeout.Ticks % TimeSpan.TicksPerSecond * 100,
-        };
+        var ts = Timespec.From(timeout);
         try
         {
-            var n = PWait2(epfd, _buffer, max, &ts, null);
+            var n = PWait2(epfd, buffer, max, &ts, null);
             if (n < 0 && Errno.Last == Errno.ENOSYS)
             {
                 s_pwait2 = -1;
@@ -274,12 +261,6 @@ public sealed unsafe class EpollEventQueue : IEventQueue
         }
     }
 
-    private void Grow(int capacity)
-    {
-        _buffer = (byte*)NativeMemory.Realloc(_buffer, (nuint)(capacity * Layout.Size));
-        _bufferCapacity = capacity;
-    }
-
     private EventQueueException AddError(int fd, int errno) =>
         errno == Errno.EEXIST ? EventQueueErrors.AlreadyRegistered(fd, Name, errno)
         : errno == Errno.EPERM ? EventQueueErrors.RegularFile(fd, Name, errno)
@@ -288,4 +269,12 @@ public sealed unsafe class EpollEventQueue : IEventQueue
     private EventQueueException ChangeError(string operation, int fd, int errno) =>
         errno == Errno.ENOENT ? EventQueueErrors.NotRegistered(fd, Name, operation, errno)
         : EventQueueErrors.Kernel(operation, fd, errno);
+
+    /// <summary>One epoll_wait into the queue's buffer, for <see cref="KernelWait"/>.</summary>
+    private readonly struct EpollWait(int epfd, byte* buffer, int max) : IKernelWait
+    {
+        public byte* Buffer => buffer;
+
+        public int WaitOnce(WaitTimeout left) => EpollEventQueue.WaitOnce(epfd, buffer, max, left);
+    }
 }

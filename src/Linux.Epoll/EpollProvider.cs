@@ -17,7 +17,7 @@ public sealed class EpollProvider : IEventQueueProvider
     /// <inheritdoc />
     public string Name => BackendName;
 
-    /// <summary>300: preferred over kqueue (200) and poll (100).</summary>
+    /// <inheritdoc />
     public int Priority => 300;
 
     /// <inheritdoc />

@@ -16,19 +16,7 @@ internal sealed class EpollWaker : IEventQueueWaker
     public EpollWaker(EpollEventQueue queue, Token token)
     {
         _queue = queue;
-        var efd = Interop.EventFd.Create(0, Interop.EventFd.EFD_CLOEXEC | Interop.EventFd.EFD_NONBLOCK);
-        if (efd < 0)
-        {
-            throw EventQueueErrors.Kernel("eventfd", Errno.Last);
-        }
-
-        _eventFd = new FileDescriptorHandle(efd);
-        if (queue.Control(EPOLL_CTL_ADD, efd, EPOLLIN | EPOLLET, token.Value) != 0)
-        {
-            var errno = Errno.Last;
-            _eventFd.Dispose();
-            throw EventQueueErrors.Kernel("epoll_ctl(ADD, waker eventfd)", efd, errno);
-        }
+        _eventFd = queue.AddEventFd(EPOLLIN | EPOLLET, token.Value, "waker");
     }
 
     public void Wake() => EpollEventQueue.WriteCounter(_eventFd);

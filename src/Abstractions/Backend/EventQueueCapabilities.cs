@@ -12,6 +12,16 @@ namespace EporeX;
 /// </param>
 public readonly record struct EventQueueCapabilities(Interest Interests, bool Edge, bool Oneshot, bool RegularFiles)
 {
+    /// <summary>
+    /// True when, on an edge-triggered stream socket, a read that returns less than the buffer it was
+    /// given proves the receive queue empty: every byte that arrives afterwards raises a new edge, so the
+    /// extra read that would only say EAGAIN can be skipped (tokio's rule for mio's epoll and kqueue).
+    /// Known to hold for epoll and for the kqueue of macOS and the BSDs; false where it is not known (an
+    /// emulation such as libkqueue, a third party's backend, any level-triggered one). It never holds at
+    /// the end of the stream: an event that reports read-closed or an error must be read until 0 or an error.
+    /// </summary>
+    public bool ShortReadDrains { get; init; }
+
     /// <summary>True when every flag of <paramref name="interest"/> is supported.</summary>
     public bool Supports(Interest interest) => (interest & ~Interests) == 0;
 

@@ -4,10 +4,10 @@ using System.Diagnostics;
 namespace EporeX;
 
 /// <summary>
-/// The time left of a wait, so that a kernel wait interrupted by a signal (EINTR; the .NET runtime sends
+/// Part of the backend kit: the time left of a wait, so that a kernel wait interrupted by a signal (EINTR; the .NET runtime sends
 /// signals of its own) resumes with what remains rather than starting over or returning early.
 /// </summary>
-internal readonly struct WaitTimeout
+public readonly struct WaitTimeout
 {
     private readonly long _deadline; // Stopwatch ticks; 0 when infinite or zero
 
@@ -20,6 +20,7 @@ internal readonly struct WaitTimeout
     /// <summary>What is left: null for no limit.</summary>
     public TimeSpan? Timeout { get; }
 
+    /// <summary>Starts the clock of a wait of <paramref name="timeout"/> (null: no limit; zero: do not block).</summary>
     public static WaitTimeout Start(TimeSpan? timeout) =>
         timeout is { } t && t > TimeSpan.Zero
             ? new WaitTimeout(t, Stopwatch.GetTimestamp() + ToStopwatchTicks(t))
@@ -43,6 +44,7 @@ internal readonly struct WaitTimeout
     /// </summary>
     public int Milliseconds => ToMilliseconds(Timeout);
 
+    /// <summary>As <see cref="Milliseconds"/>, for any timeout.</summary>
     public static int ToMilliseconds(TimeSpan? timeout)
     {
         if (timeout is not { } t)

@@ -1,5 +1,5 @@
-using System;
 using System.Runtime.InteropServices;
+using EporeX.Unix;
 
 namespace EporeX.Fallback.Poll;
 
@@ -28,7 +28,7 @@ internal static partial class Interop
         /// shutdown with it and POLLHUP only once both directions are shut), 0 elsewhere. Chosen at run
         /// time, not at build time.
         /// </summary>
-        internal static readonly short RdHup = RdHupFor(OperatingSystem.IsLinux(), OperatingSystem.IsFreeBSD());
+        internal static readonly short RdHup = RdHupFor(UnixFamily.IsLinux, UnixFamily.IsFreeBSD);
 
         /// <summary>The read-hang-up bit for an OS: pure, so that every case is testable anywhere.</summary>
         internal static short RdHupFor(bool linux, bool freeBsd) => linux ? POLLRDHUP : freeBsd ? FreeBsdPollRdHup : (short)0;
@@ -39,7 +39,7 @@ internal static partial class Interop
         /// request: a regular file then never becomes ready (vn_pollrecord) or reports POLLNVAL. Only
         /// sopoll knows POLLRDHUP there, so it is asked for on sockets only; Linux ignores it elsewhere.
         /// </summary>
-        internal static short RdHupOn(int fd) => RdHup != 0 && OperatingSystem.IsFreeBSD() && !IsSocket(fd) ? (short)0 : RdHup;
+        internal static short RdHupOn(int fd) => RdHup != 0 && UnixFamily.IsFreeBSD && !IsSocket(fd) ? (short)0 : RdHup;
 
         /// <summary>getsockopt(SO_TYPE) succeeds on a socket only (ENOTSOCK otherwise). The values are FreeBSD's (sys/sys/socket.h).</summary>
         private static bool IsSocket(int fd)
@@ -51,7 +51,7 @@ internal static partial class Interop
             return GetSockOpt(fd, SolSocket, SoType, &type, &length) == 0;
         }
 
-        [LibraryImport(Libc, EntryPoint = "getsockopt", SetLastError = true)]
+        [LibraryImport(Libc.Library, EntryPoint = "getsockopt", SetLastError = true)]
         private static partial int GetSockOpt(int fd, int level, int name, int* value, uint* length);
 
         /// <summary>
@@ -60,24 +60,23 @@ internal static partial class Interop
         /// knote with fflags 0, so filt_soread_common (bsd/kern/uipc_socket.c) never tests the out-of-band
         /// mark (that needs NOTE_OOB) and an urgent byte, pulled out of the stream, never wakes poll().
         /// </summary>
-        internal static readonly Interest Interests = InterestsFor(
-            OperatingSystem.IsMacOS() || OperatingSystem.IsMacCatalyst() || OperatingSystem.IsIOS() || OperatingSystem.IsTvOS());
+        internal static readonly Interest Interests = InterestsFor(UnixFamily.IsApple);
 
         /// <summary>The interests for an OS whose kernel is or is not XNU: pure, so that both cases are testable anywhere.</summary>
         internal static Interest InterestsFor(bool xnu) =>
             xnu ? Interest.Readable | Interest.Writable : Interest.Readable | Interest.Writable | Interest.Priority;
 
         /// <summary>nfds_t is <c>unsigned long</c> in glibc and musl but <c>unsigned int</c> on macOS and the BSDs.</summary>
-        private static readonly bool LongCount = OperatingSystem.IsLinux() || OperatingSystem.IsAndroid();
+        private static readonly bool LongCount = UnixFamily.IsLinux;
 
         /// <summary>Calls poll(2) with the count type this OS declares; returns the ready count, or -1 with errno set.</summary>
         internal static int Call(PollFd* fds, int count, int timeoutMs) =>
             LongCount ? PollLong(fds, (nuint)count, timeoutMs) : PollInt(fds, (uint)count, timeoutMs);
 
-        [LibraryImport(Libc, EntryPoint = "poll", SetLastError = true)]
+        [LibraryImport(Libc.Library, EntryPoint = "poll", SetLastError = true)]
         private static partial int PollLong(PollFd* fds, nuint count, int timeoutMs);
 
-        [LibraryImport(Libc, EntryPoint = "poll", SetLastError = true)]
+        [LibraryImport(Libc.Library, EntryPoint = "poll", SetLastError = true)]
         private static partial int PollInt(PollFd* fds, uint count, int timeoutMs);
     }
 

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using EporeX.Unix;
 
 namespace EporeX.Linux.Epoll;
 
@@ -22,36 +23,28 @@ internal static partial class Interop
         internal const uint EPOLLONESHOT = 1u << 30;
         internal const uint EPOLLET = 1u << 31;
 
-        [LibraryImport(Libc, EntryPoint = "epoll_create1", SetLastError = true)]
+        [LibraryImport(Libc.Library, EntryPoint = "epoll_create1", SetLastError = true)]
         internal static partial int Create1(int flags);
 
         // ev: a struct epoll_event laid out as EpollEventLayout.Current says. No GC transition:
         // epoll_ctl never sleeps (it takes the epoll instance's mutex for the length of the change).
-        [LibraryImport(Libc, EntryPoint = "epoll_ctl", SetLastError = true)]
+        [LibraryImport(Libc.Library, EntryPoint = "epoll_ctl", SetLastError = true)]
         [SuppressGCTransition]
         internal static partial int Ctl(int epfd, int op, int fd, void* ev);
 
-        [LibraryImport(Libc, EntryPoint = "epoll_wait", SetLastError = true)]
+        [LibraryImport(Libc.Library, EntryPoint = "epoll_wait", SetLastError = true)]
         internal static partial int Wait(int epfd, void* events, int maxEvents, int timeoutMs);
 
         /// <summary>
         /// epoll_wait for a timeout of 0 only, which never sleeps: without the GC transition, and without
         /// SetLastError (nothing runs between the call and the caller's read of errno).
         /// </summary>
-        [LibraryImport(Libc, EntryPoint = "epoll_wait")]
+        [LibraryImport(Libc.Library, EntryPoint = "epoll_wait")]
         [SuppressGCTransition]
         internal static partial int WaitNoBlock(int epfd, void* events, int maxEvents, int timeoutMs);
 
         /// <summary>epoll_pwait2 (Linux 5.11, glibc 2.35): a timespec timeout, so sub-millisecond waits are honoured.</summary>
-        [LibraryImport(Libc, EntryPoint = "epoll_pwait2", SetLastError = true)]
+        [LibraryImport(Libc.Library, EntryPoint = "epoll_pwait2", SetLastError = true)]
         internal static partial int PWait2(int epfd, void* events, int maxEvents, Timespec* timeout, void* sigmask);
-    }
-
-    /// <summary><c>struct timespec</c> on 64-bit Linux.</summary>
-    [StructLayout(LayoutKind.Sequential)]
-    internal struct Timespec
-    {
-        public long Seconds;
-        public long Nanoseconds;
     }
 }

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using EporeX.Unix;
 
 namespace EporeX.Linux.Epoll;
 
@@ -10,7 +11,7 @@ internal static partial class Interop
         internal const int EFD_CLOEXEC = 0x80000;
         internal const int EFD_NONBLOCK = 0x800;
 
-        [LibraryImport(Libc, EntryPoint = "eventfd", SetLastError = true)]
+        [LibraryImport(Libc.Library, EntryPoint = "eventfd", SetLastError = true)]
         internal static partial int Create(uint initialValue, int flags);
     }
 }

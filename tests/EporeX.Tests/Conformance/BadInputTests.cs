@@ -13,7 +13,7 @@ public sealed class BadInputTests
     private static readonly Token T = new(5);
 
     [SkippableTheory]
-    [MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
+    [MemberData(nameof(Backends.AllWithThirdParty), MemberType = typeof(Backends))]
     public void A_closed_SafeHandle_is_ObjectDisposed(string backend)
     {
         using var poll = Backends.Open(backend);
@@ -29,7 +29,7 @@ public sealed class BadInputTests
     }
 
     [SkippableTheory]
-    [MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
+    [MemberData(nameof(Backends.AllWithThirdParty), MemberType = typeof(Backends))]
     public void A_disposed_Socket_is_ObjectDisposed(string backend)
     {
         using var poll = Backends.Open(backend);
@@ -41,7 +41,7 @@ public sealed class BadInputTests
     }
 
     [SkippableTheory]
-    [MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
+    [MemberData(nameof(Backends.AllWithThirdParty), MemberType = typeof(Backends))]
     public void An_invalid_handle_or_a_negative_descriptor_is_an_argument_error(string backend)
     {
         using var poll = Backends.Open(backend);
@@ -57,7 +57,7 @@ public sealed class BadInputTests
     }
 
     [SkippableTheory]
-    [MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
+    [MemberData(nameof(Backends.AllWithThirdParty), MemberType = typeof(Backends))]
     public void A_descriptor_that_is_not_open_is_InvalidDescriptor(string backend)
     {
         using var poll = Backends.Open(backend);
@@ -75,7 +75,7 @@ public sealed class BadInputTests
     }
 
     [SkippableTheory]
-    [MemberData(nameof(Backends.WithReadableKinds), MemberType = typeof(Backends))]
+    [MemberData(nameof(Backends.WithReadableKindsAndThirdParty), MemberType = typeof(Backends))]
     public void Registering_twice_is_AlreadyRegistered_and_the_first_registration_stays(string backend, string kind)
     {
         using var poll = Backends.Open(backend);
@@ -93,7 +93,7 @@ public sealed class BadInputTests
     }
 
     [SkippableTheory]
-    [MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
+    [MemberData(nameof(Backends.AllWithThirdParty), MemberType = typeof(Backends))]
     public void Deregistering_or_reregistering_what_is_not_registered_is_NotRegistered(string backend)
     {
         using var poll = Backends.Open(backend);
@@ -109,7 +109,7 @@ public sealed class BadInputTests
     }
 
     [SkippableTheory]
-    [MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
+    [MemberData(nameof(Backends.AllWithThirdParty), MemberType = typeof(Backends))]
     public void A_regular_file_is_refused_clearly_or_always_ready(string backend)
     {
         using var poll = Backends.Open(backend);
@@ -139,7 +139,7 @@ public sealed class BadInputTests
     }
 
     [SkippableTheory]
-    [MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
+    [MemberData(nameof(Backends.AllWithThirdParty), MemberType = typeof(Backends))]
     public void An_empty_or_unknown_interest_is_an_argument_error(string backend)
     {
         using var poll = Backends.Open(backend);
@@ -153,7 +153,7 @@ public sealed class BadInputTests
     }
 
     [SkippableTheory]
-    [MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
+    [MemberData(nameof(Backends.AllWithThirdParty), MemberType = typeof(Backends))]
     public void A_mode_or_interest_the_backend_lacks_is_NotSupported_up_front(string backend)
     {
         using var poll = Backends.Open(backend);
@@ -177,7 +177,7 @@ public sealed class BadInputTests
     }
 
     [SkippableTheory]
-    [MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
+    [MemberData(nameof(Backends.AllWithThirdParty), MemberType = typeof(Backends))]
     public void Every_call_after_Dispose_is_ObjectDisposed(string backend)
     {
         var poll = Backends.Open(backend);
@@ -204,7 +204,7 @@ public sealed class BadInputTests
     }
 
     [SkippableTheory]
-    [MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
+    [MemberData(nameof(Backends.AllWithThirdParty), MemberType = typeof(Backends))]
     public void A_negative_timeout_is_out_of_range(string backend)
     {
         using var poll = Backends.Open(backend);

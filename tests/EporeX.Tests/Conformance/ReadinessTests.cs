@@ -10,7 +10,7 @@ public sealed class ReadinessTests
     private static readonly Token T = new(7);
 
     [SkippableTheory]
-    [MemberData(nameof(Backends.WithReadableKinds), MemberType = typeof(Backends))]
+    [MemberData(nameof(Backends.WithReadableKindsAndThirdParty), MemberType = typeof(Backends))]
     public void Readable_after_the_peer_writes(string backend, string kind)
     {
         using var poll = Backends.Open(backend);
@@ -27,7 +27,7 @@ public sealed class ReadinessTests
     }
 
     [SkippableTheory]
-    [MemberData(nameof(Backends.WithDuplexKinds), MemberType = typeof(Backends))]
+    [MemberData(nameof(Backends.WithDuplexKindsAndThirdParty), MemberType = typeof(Backends))]
     public void Writable_once_connected(string backend, string kind)
     {
         using var poll = Backends.Open(backend);
@@ -77,40 +77,13 @@ public sealed class ReadinessTests
 
     [SkippableTheory]
     [MemberData(nameof(Backends.WithReadableKinds), MemberType = typeof(Backends))]
-    public void Oneshot_reports_once_until_reregistered(string backend, string kind)
-    {
-        using var poll = Backends.Open(backend);
-        Backends.RequireMode(poll, PollMode.Oneshot);
-        using var endpoint = Endpoint.Create(kind);
-        endpoint.Register(poll.Registry, T, Interest.Readable, PollMode.Oneshot);
-
-        endpoint.PeerWrite(1);
-        Assert.True(poll.WaitFor(T).IsReadable);
-        endpoint.PeerWrite(1);
-        poll.AssertQuiet(T);
-
-        endpoint.Reregister(poll.Registry, T, Interest.Readable, PollMode.Oneshot);
-        Assert.True(poll.WaitFor(T).IsReadable);
-        poll.AssertQuiet(T);
-    }
+    public void Oneshot_reports_once_until_reregistered(string backend, string kind) =>
+        ReportsOnceUntilReregistered(backend, kind, PollMode.Oneshot);
 
     [SkippableTheory]
     [MemberData(nameof(Backends.WithReadableKinds), MemberType = typeof(Backends))]
-    public void EdgeOneshot_reports_once_until_reregistered(string backend, string kind)
-    {
-        using var poll = Backends.Open(backend);
-        Backends.RequireMode(poll, PollMode.EdgeOneshot);
-        using var endpoint = Endpoint.Create(kind);
-        endpoint.Register(poll.Registry, T, Interest.Readable, PollMode.EdgeOneshot);
-
-        endpoint.PeerWrite(1);
-        Assert.True(poll.WaitFor(T).IsReadable);
-        endpoint.PeerWrite(1);
-        poll.AssertQuiet(T);
-
-        endpoint.Reregister(poll.Registry, T, Interest.Readable, PollMode.EdgeOneshot);
-        Assert.True(poll.WaitFor(T).IsReadable);
-    }
+    public void EdgeOneshot_reports_once_until_reregistered(string backend, string kind) =>
+        ReportsOnceUntilReregistered(backend, kind, PollMode.EdgeOneshot);
 
     [SkippableTheory]
     [MemberData(nameof(Backends.WithDuplexKinds), MemberType = typeof(Backends))]
@@ -254,5 +227,22 @@ public sealed class ReadinessTests
         poll.AssertQuiet(new Token(1));
         a.PeerWrite();
         Assert.True(poll.WaitFor(new Token(1)).IsReadable);
+    }
+
+    private static void ReportsOnceUntilReregistered(string backend, string kind, PollMode mode)
+    {
+        using var poll = Backends.Open(backend);
+        Backends.RequireMode(poll, mode);
+        using var endpoint = Endpoint.Create(kind);
+        endpoint.Register(poll.Registry, T, Interest.Readable, mode);
+
+        endpoint.PeerWrite(1);
+        Assert.True(poll.WaitFor(T).IsReadable);
+        endpoint.PeerWrite(1);
+        poll.AssertQuiet(T);
+
+        endpoint.Reregister(poll.Registry, T, Interest.Readable, mode);
+        Assert.True(poll.WaitFor(T).IsReadable);
+        poll.AssertQuiet(T);
     }
 }

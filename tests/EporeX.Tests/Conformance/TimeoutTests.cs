@@ -7,7 +7,7 @@ namespace EporeX.Tests.Conformance;
 public sealed class TimeoutTests
 {
     [SkippableTheory]
-    [MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
+    [MemberData(nameof(Backends.AllWithThirdParty), MemberType = typeof(Backends))]
     public void Zero_returns_at_once(string backend)
     {
         using var poll = Backends.Open(backend);
@@ -22,7 +22,7 @@ public sealed class TimeoutTests
     }
 
     [SkippableTheory]
-    [MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
+    [MemberData(nameof(Backends.AllWithThirdParty), MemberType = typeof(Backends))]
     public void Fifty_milliseconds_returns_after_about_fifty(string backend)
     {
         using var poll = Backends.Open(backend);
@@ -36,7 +36,7 @@ public sealed class TimeoutTests
     }
 
     [SkippableTheory]
-    [MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
+    [MemberData(nameof(Backends.AllWithThirdParty), MemberType = typeof(Backends))]
     public void Half_a_millisecond_sleeps_rather_than_spins(string backend)
     {
         using var poll = Backends.Open(backend);
@@ -52,7 +52,7 @@ public sealed class TimeoutTests
     }
 
     [SkippableTheory]
-    [MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
+    [MemberData(nameof(Backends.AllWithThirdParty), MemberType = typeof(Backends))]
     public void A_microsecond_also_sleeps(string backend)
     {
         using var poll = Backends.Open(backend);
@@ -67,7 +67,7 @@ public sealed class TimeoutTests
     }
 
     [SkippableTheory]
-    [MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
+    [MemberData(nameof(Backends.AllWithThirdParty), MemberType = typeof(Backends))]
     public void An_event_ends_a_long_wait_early(string backend)
     {
         using var poll = Backends.Open(backend);

@@ -11,7 +11,7 @@ public sealed class WakerTests
     private static readonly Token W = new(99);
 
     [SkippableTheory]
-    [MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
+    [MemberData(nameof(Backends.AllWithThirdParty), MemberType = typeof(Backends))]
     public void Wake_from_another_thread_ends_a_blocked_wait(string backend)
     {
         using var poll = Backends.Open(backend);
@@ -29,7 +29,7 @@ public sealed class WakerTests
     }
 
     [SkippableTheory]
-    [MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
+    [MemberData(nameof(Backends.AllWithThirdParty), MemberType = typeof(Backends))]
     public void A_thousand_wakes_coalesce_into_one_event(string backend)
     {
         using var poll = Backends.Open(backend);
@@ -48,7 +48,7 @@ public sealed class WakerTests
     }
 
     [SkippableTheory]
-    [MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
+    [MemberData(nameof(Backends.AllWithThirdParty), MemberType = typeof(Backends))]
     public void Wakes_from_many_threads_never_block_and_coalesce(string backend)
     {
         using var poll = Backends.Open(backend);
@@ -78,7 +78,7 @@ public sealed class WakerTests
     }
 
     [SkippableTheory]
-    [MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
+    [MemberData(nameof(Backends.AllWithThirdParty), MemberType = typeof(Backends))]
     public void A_waker_and_a_descriptor_are_told_apart(string backend)
     {
         using var poll = Backends.Open(backend);
@@ -99,7 +99,7 @@ public sealed class WakerTests
     }
 
     [SkippableTheory]
-    [MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
+    [MemberData(nameof(Backends.AllWithThirdParty), MemberType = typeof(Backends))]
     public void A_disposed_waker_refuses_to_wake_and_the_poll_goes_on(string backend)
     {
         using var poll = Backends.Open(backend);

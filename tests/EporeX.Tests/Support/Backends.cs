@@ -1,5 +1,7 @@
 using System;
+using System.Collections.Generic;
 using System.Linq;
+using EporeX.ThirdPartyBackend;
 
 namespace EporeX.Tests.Support;
 
@@ -9,22 +11,26 @@ namespace EporeX.Tests.Support;
 /// </summary>
 public static class Backends
 {
-    public static TheoryData<string> All()
-    {
-        var data = new TheoryData<string>();
-        foreach (var provider in EventQueue.CreateProviders())
-        {
-            data.Add(provider.Name);
-        }
-
-        return data;
-    }
+    public static TheoryData<string> All() => Names(EventQueue.CreateProviders());
 
     /// <summary>Every backend crossed with every descriptor kind that can be read from.</summary>
-    public static TheoryData<string, string> WithReadableKinds() => Cross(Endpoint.ReadableKinds);
+    public static TheoryData<string, string> WithReadableKinds() => Cross(EventQueue.CreateProviders(), Endpoint.ReadableKinds);
 
     /// <summary>Every backend crossed with every kind that can also be written (socketpair, TCP).</summary>
-    public static TheoryData<string, string> WithDuplexKinds() => Cross(Endpoint.DuplexKinds);
+    public static TheoryData<string, string> WithDuplexKinds() => Cross(EventQueue.CreateProviders(), Endpoint.DuplexKinds);
+
+    /// <summary>
+    /// The shipped backends and a third party's (tests/EporeX.ThirdPartyBackend, built from the public
+    /// backend kit alone), for the basic theories every backend must pass: readiness, wakers, timeouts,
+    /// bad input.
+    /// </summary>
+    public static TheoryData<string> AllWithThirdParty() => Names(Providers());
+
+    /// <summary><see cref="AllWithThirdParty"/> crossed with every descriptor kind that can be read from.</summary>
+    public static TheoryData<string, string> WithReadableKindsAndThirdParty() => Cross(Providers(), Endpoint.ReadableKinds);
+
+    /// <summary><see cref="AllWithThirdParty"/> crossed with every kind that can also be written.</summary>
+    public static TheoryData<string, string> WithDuplexKindsAndThirdParty() => Cross(Providers(), Endpoint.DuplexKinds);
 
     /// <summary>
     /// A Poll on <paramref name="backend"/>, or a skip with the reason it cannot run here. A backend named in
@@ -32,7 +38,7 @@ public static class Backends
     /// </summary>
     public static Poll Open(string backend)
     {
-        var provider = EventQueue.CreateProviders().Single(p => p.Name == backend);
+        var provider = Providers().Single(p => p.Name == backend);
         var required = (Environment.GetEnvironmentVariable("EPOREX_REQUIRE_BACKENDS") ?? "")
             .Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
         Assert.True(provider.Support.IsSupported || !required.Contains(backend, StringComparer.OrdinalIgnoreCase),
@@ -45,10 +51,23 @@ public static class Backends
     public static void RequireMode(Poll poll, PollMode mode) =>
         Skip.IfNot(poll.Capabilities.Supports(mode), $"{poll.Backend} does not support PollMode.{mode} ({poll.Capabilities})");
 
-    private static TheoryData<string, string> Cross(string[] kinds)
+    private static IEnumerable<IEventQueueProvider> Providers() => EventQueue.CreateProviders().Append(new SimplePollProvider());
+
+    private static TheoryData<string> Names(IEnumerable<IEventQueueProvider> providers)
+    {
+        var data = new TheoryData<string>();
+        foreach (var provider in providers)
+        {
+            data.Add(provider.Name);
+        }
+
+        return data;
+    }
+
+    private static TheoryData<string, string> Cross(IEnumerable<IEventQueueProvider> providers, string[] kinds)
     {
         var data = new TheoryData<string, string>();
-        foreach (var provider in EventQueue.CreateProviders())
+        foreach (var provider in providers)
         {
             foreach (var kind in kinds)
             {

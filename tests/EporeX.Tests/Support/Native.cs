@@ -1,57 +1,36 @@
 using System;
 using System.Runtime.InteropServices;
+using EporeX.Unix;
 
 namespace EporeX.Tests.Support;
 
 /// <summary>The libc calls the tests make to build descriptors of every kind, portable across Linux, macOS and the BSDs.</summary>
 internal static unsafe partial class Native
 {
-    private const string Libc = "libc";
-
     public const int AF_UNIX = 1;
     public const int SOCK_STREAM = 1;
     public const int SHUT_WR = 1;
-    public const int F_GETFD = 1;
-    public const int F_SETFD = 2;
-    public const int F_GETFL = 3;
-    public const int F_SETFL = 4;
-    public const int FD_CLOEXEC = 1;
-    public static readonly int O_NONBLOCK = OperatingSystem.IsLinux() ? 0x800 : 0x4;
-    public static readonly int EAGAIN = OperatingSystem.IsLinux() ? 11 : 35;
+    public static readonly int O_NONBLOCK = Libc.O_NONBLOCK;
+    public static readonly int EAGAIN = Errno.EAGAIN;
 
-    [LibraryImport(Libc, EntryPoint = "socketpair", SetLastError = true)]
+    // Only what the library itself never calls; the rest is the library's own interop (src/Common/Unix),
+    // which the tests compile too, so that they exercise the very declarations the library ships.
+    [LibraryImport(Libc.Library, EntryPoint = "socketpair", SetLastError = true)]
     private static partial int SocketPairRaw(int domain, int type, int protocol, int* fds);
 
-    [LibraryImport(Libc, EntryPoint = "pipe", SetLastError = true)]
-    private static partial int PipeRaw(int* fds);
-
-    [LibraryImport(Libc, EntryPoint = "read", SetLastError = true)]
-    public static partial nint Read(int fd, byte* buffer, nuint count);
-
-    [LibraryImport(Libc, EntryPoint = "write", SetLastError = true)]
-    public static partial nint Write(int fd, byte* buffer, nuint count);
-
-    [LibraryImport(Libc, EntryPoint = "close", SetLastError = true)]
-    public static partial int Close(int fd);
-
-    [LibraryImport(Libc, EntryPoint = "shutdown", SetLastError = true)]
+    [LibraryImport(Libc.Library, EntryPoint = "shutdown", SetLastError = true)]
     public static partial int Shutdown(int fd, int how);
 
-    /// <summary>Apple arm64 passes variadic arguments (fcntl's third) on the stack: fill x2–x7 so it lands there.</summary>
-    private static readonly bool VariadicOnStack = OperatingSystem.IsMacOS() && RuntimeInformation.ProcessArchitecture == Architecture.Arm64;
-
-    public static int Fcntl(int fd, int command, int argument) => VariadicOnStack
-        ? FcntlStackArgument(fd, command, 0, 0, 0, 0, 0, 0, argument)
-        : FcntlRegisterArgument(fd, command, argument);
-
-    [LibraryImport(Libc, EntryPoint = "fcntl", SetLastError = true)]
-    private static partial int FcntlRegisterArgument(int fd, int command, int argument);
-
-    [LibraryImport(Libc, EntryPoint = "fcntl", SetLastError = true)]
-    private static partial int FcntlStackArgument(int fd, int command, nint x2, nint x3, nint x4, nint x5, nint x6, nint x7, nint argument);
-
-    [LibraryImport(Libc, EntryPoint = "dup", SetLastError = true)]
+    [LibraryImport(Libc.Library, EntryPoint = "dup", SetLastError = true)]
     public static partial int Dup(int fd);
+
+    public static nint Read(int fd, byte* buffer, nuint count) => Libc.Read(fd, buffer, count);
+
+    public static nint Write(int fd, byte* buffer, nuint count) => Libc.Write(fd, buffer, count);
+
+    public static int Close(int fd) => Libc.Close(fd);
+
+    public static int Fcntl(int fd, int command, int argument) => Libc.Fcntl(fd, command, argument);
 
     public static (int A, int B) SocketPair()
     {
@@ -64,17 +43,15 @@ internal static unsafe partial class Native
 
     public static (int Read, int Write) Pipe()
     {
-        var fds = stackalloc int[2];
-        Check(PipeRaw(fds), "pipe");
-        Prepare(fds[0]);
-        Prepare(fds[1]);
-        return (fds[0], fds[1]);
+        var error = Libc.OpenPipe(out var readEnd, out var writeEnd, nonBlocking: true);
+        Check(error == 0 ? 0 : -1, $"pipe (errno {error})");
+        return (readEnd, writeEnd);
     }
 
     public static void Prepare(int fd)
     {
-        Check(Fcntl(fd, F_SETFD, FD_CLOEXEC), "fcntl(F_SETFD)");
-        Check(Fcntl(fd, F_SETFL, Fcntl(fd, F_GETFL, 0) | O_NONBLOCK), "fcntl(F_SETFL)");
+        Check(Libc.SetCloseOnExec(fd) == 0 ? 0 : -1, "fcntl(F_SETFD)");
+        Check(Libc.SetNonBlocking(fd) == 0 ? 0 : -1, "fcntl(F_SETFL)");
     }
 
     /// <summary>Writes <paramref name="count"/> bytes; returns how many the kernel took.</summary>
@@ -130,9 +107,9 @@ internal static unsafe partial class Native
         }
     }
 
-    public static bool IsOpen(int fd) => Fcntl(fd, F_GETFD, 0) != -1;
+    public static bool IsOpen(int fd) => Libc.IsOpen(fd);
 
-    public static bool IsCloseOnExec(int fd) => (Fcntl(fd, F_GETFD, 0) & FD_CLOEXEC) != 0;
+    public static bool IsCloseOnExec(int fd) => (Libc.Fcntl(fd, Libc.F_GETFD, 0) & Libc.FD_CLOEXEC) != 0;
 
     private static void Check(int result, string call)
     {

@@ -40,7 +40,7 @@ public sealed class FcntlTests
         {
             foreach (var fd in new[] { read, write })
             {
-                Assert.NotEqual(0, Native.Fcntl(fd, Native.F_GETFL, 0) & Native.O_NONBLOCK);
+                Assert.NotEqual(0, Libc.Fcntl(fd, Libc.F_GETFL, 0) & Native.O_NONBLOCK);
                 Assert.True(Native.IsCloseOnExec(fd));
             }
         }

@@ -1,4 +1,3 @@
-using System;
 using System.Runtime.InteropServices;
 
 namespace EporeX.Unix;
@@ -6,15 +5,15 @@ namespace EporeX.Unix;
 internal static partial class Libc
 {
     /// <summary>Linux 0x40; macOS and the BSDs 0x80.</summary>
-    internal static readonly int MSG_DONTWAIT = OperatingSystem.IsLinux() ? 0x40 : 0x80;
+    internal static readonly int MSG_DONTWAIT = UnixFamily.IsLinux ? 0x40 : 0x80;
 
     /// <summary>
     /// Linux 0x4000, FreeBSD 0x20000, OpenBSD and NetBSD 0x400; macOS has none (the .NET runtime ignores
     /// SIGPIPE for the whole process, so there a write to a closed peer fails with EPIPE all the same).
     /// </summary>
-    internal static readonly int MSG_NOSIGNAL = OperatingSystem.IsLinux() ? 0x4000
-        : OperatingSystem.IsFreeBSD() ? 0x20000
-        : OperatingSystem.IsMacOS() || OperatingSystem.IsIOS() ? 0
+    internal static readonly int MSG_NOSIGNAL = UnixFamily.IsLinux ? 0x4000
+        : UnixFamily.IsFreeBSD ? 0x20000
+        : UnixFamily.IsApple ? 0
         : 0x400;
 
     // Without a GC transition: with MSG_DONTWAIT these never wait for the peer, whatever the socket's

@@ -6,12 +6,12 @@ namespace EporeX.Unix;
 internal static partial class Libc
 {
     /// <summary>pipe2's flags are the open(2) flags, which differ per OS.</summary>
-    internal static readonly int O_CLOEXEC = OperatingSystem.IsLinux() ? 0x80000
-        : OperatingSystem.IsMacOS() || OperatingSystem.IsIOS() ? 0x1000000
-        : OperatingSystem.IsFreeBSD() ? 0x100000
+    internal static readonly int O_CLOEXEC = UnixFamily.IsLinux ? 0x80000
+        : UnixFamily.IsApple ? 0x1000000
+        : UnixFamily.IsFreeBSD ? 0x100000
         : 0x10000; // OpenBSD, NetBSD
 
-    internal static readonly int O_NONBLOCK = OperatingSystem.IsLinux() ? 0x800 : 0x4;
+    internal static readonly int O_NONBLOCK = UnixFamily.IsLinux ? 0x800 : 0x4;
 
     [LibraryImport(Library, EntryPoint = "pipe", SetLastError = true)]
     private static unsafe partial int PipeRaw(int* fds);
@@ -29,7 +29,7 @@ internal static partial class Libc
     {
         int* fds = stackalloc int[2];
         readEnd = writeEnd = -1;
-        if (!OperatingSystem.IsMacOS())
+        if (!UnixFamily.IsApple)
         {
             try
             {

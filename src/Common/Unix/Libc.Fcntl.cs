@@ -1,4 +1,3 @@
-using System;
 using System.Runtime.InteropServices;
 
 namespace EporeX.Unix;
@@ -17,8 +16,7 @@ internal static partial class Libc
     /// x2–x7 are filled so that the argument lands in the first stack slot, where va_arg reads it.
     /// </summary>
     private static readonly bool s_variadicOnStack =
-        (OperatingSystem.IsMacOS() || OperatingSystem.IsMacCatalyst() || OperatingSystem.IsIOS() || OperatingSystem.IsTvOS())
-        && RuntimeInformation.ProcessArchitecture == Architecture.Arm64;
+        UnixFamily.IsApple && RuntimeInformation.ProcessArchitecture == Architecture.Arm64;
 
     /// <summary>fcntl(fd, command, argument) with an int argument, on every ABI.</summary>
     internal static int Fcntl(int fd, int command, int argument) => s_variadicOnStack
