@@ -77,7 +77,7 @@ public sealed unsafe class KqueueEventQueue : IEventQueue
         {
             _interruptRead?.Dispose();
             _interruptWrite?.Dispose();
-            _kqueue.Dispose();
+            CloseKqueue();
             throw;
         }
     }
@@ -264,12 +264,7 @@ public sealed unsafe class KqueueEventQueue : IEventQueue
 
         _interruptRead?.Dispose();
         _interruptWrite?.Dispose();
-        _kqueue.Dispose();
-        if (_platform.FreesOnCloseAsynchronously)
-        {
-            Interop.Kqueue.DrainPendingClose();
-        }
-
+        CloseKqueue();
         NativeMemory.Free(_buffer);
         _buffer = null;
         _bufferCapacity = 0;
@@ -502,6 +497,16 @@ public sealed unsafe class KqueueEventQueue : IEventQueue
     }
 
     private void SetOwner(int fd, SafeHandle? owner) => _delivery.SetOwner(fd, owner);
+
+    /// <summary>Closes the kqueue; on libkqueue also waits until it has closed the descriptors it opened for it.</summary>
+    private void CloseKqueue()
+    {
+        _kqueue.Dispose();
+        if (_platform.FreesOnCloseAsynchronously)
+        {
+            Interop.Kqueue.DrainPendingClose();
+        }
+    }
 
     private void Forget(int fd)
     {
