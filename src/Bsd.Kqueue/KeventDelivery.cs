@@ -17,13 +17,14 @@ namespace EporeX.Bsd.Kqueue;
 /// <para>Threading: owners and kinds are written under the registry's lock and read by the waiting thread
 /// (whole-array replacement on growth, so a reader sees a consistent array); the merge tables belong to
 /// the one waiting thread.</para>
-/// <para>Oneshot over both filters: the kernel disarms each EV_ONESHOT knote on its own, so after the
-/// write knote has fired the read knote could still report, where epoll's EPOLLONESHOT (and the
-/// portable contract) disarm the whole registration. Such a registration is marked armed here with the
-/// number of its change; its first report marks it fired, and later kevents of the descriptor are dropped
-/// until a change arms it again. A registration armed after the wait began is never marked fired by that
-/// wait (its kevents may predate the change), so a racing Reregister can get an extra report, never a
-/// lost one.</para>
+/// <para>Oneshot: the kernel disarms each EV_ONESHOT knote on its own, so after the write knote of a
+/// registration over both filters has fired the read knote could still report, where epoll's
+/// EPOLLONESHOT (and the portable contract) disarm the whole registration. Every oneshot registration is
+/// marked armed here with the number of its change; its first report marks it fired, and later kevents
+/// of the descriptor are dropped until a change arms it again. A registration armed after the wait began
+/// is never marked fired by that wait (its kevents may predate the change), so a racing Reregister can
+/// get an extra report, never a lost one. The fired mark also tells a fired registration (still
+/// registered, as on epoll) from a stale one whose knotes vanished because its descriptor was closed.</para>
 /// </remarks>
 internal sealed class KeventDelivery
 {
@@ -77,13 +78,20 @@ internal sealed class KeventDelivery
     public long Changes => Volatile.Read(ref _changes);
 
     /// <summary>
-    /// Records whether the registration <paramref name="fd"/> is about to get is a oneshot over both
-    /// filters (then its first report disarms it here); called before the kernel is asked.
+    /// Records whether the registration <paramref name="fd"/> is about to get is a oneshot (then its first
+    /// report disarms it here); called before the kernel is asked.
     /// </summary>
-    public void SetOneshotPair(int fd, bool pair)
+    public void SetOneshot(int fd, bool oneshot)
     {
         EnsureTable(fd);
-        Volatile.Write(ref _oneshot[fd], pair ? Interlocked.Increment(ref _changes) : 0);
+        Volatile.Write(ref _oneshot[fd], oneshot ? Interlocked.Increment(ref _changes) : 0);
+    }
+
+    /// <summary>True when the oneshot registration of <paramref name="fd"/> has reported since it was last armed.</summary>
+    public bool HasFired(int fd)
+    {
+        var oneshot = Volatile.Read(ref _oneshot);
+        return fd < oneshot.Length && Volatile.Read(ref oneshot[fd]) < 0;
     }
 
     /// <summary>Decodes <paramref name="n"/> kevents at <paramref name="buffer"/> into <paramref name="events"/>; returns how many events.</summary>
@@ -173,7 +181,7 @@ internal sealed class KeventDelivery
                 var armed = Volatile.Read(ref oneshot[fd]);
                 if (armed < 0)
                 {
-                    continue; // the other knote of a oneshot pair that has already reported
+                    continue; // the other knote of a oneshot registration that has already reported
                 }
 
                 if (armed > 0 && armed <= changesBefore)

@@ -24,6 +24,8 @@ public sealed unsafe class KqueueEventQueue : IEventQueue
 
     private readonly KeventDelivery _delivery;
     private readonly KqueueTimerTable _timers = new();
+    private readonly DescriptorIdentities? _identities;
+    private readonly long _maxWaitTicks;
     private byte* _buffer;
     private int _bufferCapacity;
     private long _nextWakerIdent;
@@ -41,6 +43,8 @@ public sealed unsafe class KqueueEventQueue : IEventQueue
     {
         _platform = platform;
         _layout = platform.Layout;
+        _identities = platform.KeepsKnotesOfClosedDescriptors ? new DescriptorIdentities() : null;
+        _maxWaitTicks = platform.MaxWaitMilliseconds is { } cap ? cap * TimeSpan.TicksPerMillisecond : long.MaxValue;
         var kq = Interop.Kqueue.Create();
         if (kq < 0)
         {
@@ -74,7 +78,7 @@ public sealed unsafe class KqueueEventQueue : IEventQueue
         {
             _interruptRead?.Dispose();
             _interruptWrite?.Dispose();
-            _kqueue.Dispose();
+            CloseKqueue();
             throw;
         }
     }
@@ -82,7 +86,7 @@ public sealed unsafe class KqueueEventQueue : IEventQueue
     /// <summary><c>kqueue</c>.</summary>
     public string Name => KqueueProvider.BackendName;
 
-    /// <summary>Readable and Writable (no Priority filter is used); every mode; regular files where the OS reports them always ready (not on macOS).</summary>
+    /// <summary>Readable and Writable (no Priority filter is used); every mode; regular files where the OS reports them always ready (not on macOS, not over libkqueue).</summary>
     public EventQueueCapabilities Capabilities =>
         new(Interest.Readable | Interest.Writable, Edge: true, Oneshot: true, RegularFiles: !_platform.RefusesRegularFiles)
         {
@@ -103,25 +107,22 @@ public sealed unsafe class KqueueEventQueue : IEventQueue
     /// <inheritdoc />
     public void Register(int fd, Registration registration)
     {
-        if (_platform.RefusesRegularFiles && Interop.MacStat.IsRegularFileOrDirectory(fd))
-        {
-            throw EventQueueErrors.RegularFile(fd, Name);
-        }
-
+        var file = CheckFile(fd);
         Span<KeventChange> changes = stackalloc KeventChange[KqueueTranslation.MaxChanges];
         var n = KqueueTranslation.Changes(_platform, 0, PollMode.Level, registration.Interest, registration.Mode, changes);
-        _delivery.SetOneshotPair(fd, KqueueTranslation.IsOneshotPair(registration.Interest, registration.Mode));
+        _delivery.SetOneshot(fd, KqueueTranslation.IsOneshot(registration.Mode));
         try
         {
             Apply(fd, changes[..n], registration.Token.Value, "kevent(EV_ADD)", rollBackAdds: true);
         }
         catch (EventQueueException)
         {
-            _delivery.SetOneshotPair(fd, false);
+            _delivery.SetOneshot(fd, false);
             throw;
         }
 
         SetOwner(fd, registration.Owner);
+        _identities?.Set(fd, file);
     }
 
     /// <inheritdoc />
@@ -129,7 +130,7 @@ public sealed unsafe class KqueueEventQueue : IEventQueue
     {
         Span<KeventChange> changes = stackalloc KeventChange[KqueueTranslation.MaxChanges];
         var n = KqueueTranslation.Changes(_platform, previous.Interest, previous.Mode, next.Interest, next.Mode, changes);
-        _delivery.SetOneshotPair(fd, KqueueTranslation.IsOneshotPair(next.Interest, next.Mode));
+        _delivery.SetOneshot(fd, KqueueTranslation.IsOneshot(next.Mode));
         try
         {
             Apply(fd, changes[..n], next.Token.Value, "kevent(reregister)", rollBackAdds: false);
@@ -155,21 +156,37 @@ public sealed unsafe class KqueueEventQueue : IEventQueue
         finally
         {
             // Gone from the kernel or not, the library forgets it (the Registry drops it on these errors).
-            SetOwner(fd, null);
-            _delivery.SetOneshotPair(fd, false);
+            Forget(fd);
         }
     }
 
     /// <summary>
-    /// Asks the kernel whether a raw descriptor's old knotes are still there. The kernel drops a
-    /// descriptor's knotes when it is closed, so EV_ENABLE (a no-op on a live knote: EporeX never disables
-    /// one) answers ENOENT once they are gone; then the number is registered afresh, as epoll does.
-    /// libkqueue keeps the knotes of a closed descriptor, so there they answer as alive and the caller
-    /// must deregister first. A fired oneshot knote is gone too, so a duplicate of one is accepted.
+    /// Tells a duplicate from a stale registration, as epoll does. A descriptor registered through a handle
+    /// that is still open is the same descriptor, and a oneshot registration that has reported is still
+    /// registered (Reregister re-arms it): both are duplicates. Only a raw descriptor can have been closed
+    /// behind the library's back. A BSD kernel drops a descriptor's knotes when it is closed, so EV_ENABLE
+    /// (a no-op on a live knote: EporeX never disables one) answers ENOENT once they are gone. libkqueue
+    /// keeps them, so there the file the number names now is compared with the one registered (statx):
+    /// another file means the old one was closed; its knotes are deleted. Then the number is registered
+    /// afresh.
     /// </summary>
     public bool TryReplaceStale(int fd, Registration stale, Registration next)
     {
-        if (!KnotesGone(fd, stale))
+        if (!CouldBeStale(stale, _delivery.HasFired(fd)))
+        {
+            return false;
+        }
+
+        if (_identities is not null)
+        {
+            if (!DescriptorIdentities.IsAnotherFile(_identities.Get(fd), Interop.LinuxStat.Identify(fd)))
+            {
+                return false;
+            }
+
+            DeleteStale(fd, stale);
+        }
+        else if (!KnotesGone(fd, stale))
         {
             return false;
         }
@@ -177,6 +194,14 @@ public sealed unsafe class KqueueEventQueue : IEventQueue
         Register(fd, next);
         return true;
     }
+
+    /// <summary>
+    /// Whether a registration the library still holds may belong to a closed descriptor: only one made
+    /// through a raw number (a handle that is still open names the same descriptor), and not a oneshot one
+    /// that has <paramref name="fired"/> (its knotes are gone because they reported, not because of a close).
+    /// </summary>
+    internal static bool CouldBeStale(Registration stale, bool fired) =>
+        stale.Owner is null && !(fired && KqueueTranslation.IsOneshot(stale.Mode));
 
     /// <inheritdoc />
     public int Wait(Span<Event> events, TimeSpan? timeout)
@@ -191,14 +216,22 @@ public sealed unsafe class KqueueEventQueue : IEventQueue
         var changesBefore = _delivery.Changes;
         var left = WaitTimeout.Start(timeout);
         int n;
-        while ((n = WaitOnce(kq, max, left)) < 0)
+        bool shortened;
+        while ((n = WaitOnce(kq, max, left, out shortened)) <= 0)
         {
-            var errno = Errno.Last;
-            if (errno != Errno.EINTR)
+            if (n == 0)
+            {
+                if (!shortened)
+                {
+                    break;
+                }
+            }
+            else if (Errno.Last is var errno && errno != Errno.EINTR)
             {
                 throw EventQueueErrors.Kernel("kevent(wait)", errno);
             }
 
+            // EINTR, or the end of a wait the platform had to shorten: wait for what is left.
             left = left.Remaining();
         }
 
@@ -243,7 +276,7 @@ public sealed unsafe class KqueueEventQueue : IEventQueue
 
         _interruptRead?.Dispose();
         _interruptWrite?.Dispose();
-        _kqueue.Dispose();
+        CloseKqueue();
         NativeMemory.Free(_buffer);
         _buffer = null;
         _bufferCapacity = 0;
@@ -253,7 +286,29 @@ public sealed unsafe class KqueueEventQueue : IEventQueue
     internal bool TryAddUserEvent(int userFilter, ulong ident, uint flags, ulong udata)
     {
         var error = ApplyOne(ident, userFilter, flags | EV_RECEIPT, 0, udata);
+        if (error == Errno.EBADF && _platform.UserEventMasksErrno)
+        {
+            error = DescriptorTableErrno(error);
+        }
+
         return error == 0 || (error == Errno.EINVAL ? false : throw EventQueueErrors.Kernel("kevent(EV_ADD, EVFILT_USER)", error));
+    }
+
+    /// <summary>
+    /// libkqueue: an EVFILT_USER ident is no descriptor, so its EBADF stands for an eventfd that could not
+    /// be opened. If a new descriptor cannot be opened now either, that errno (EMFILE, ENFILE) is the cause.
+    /// </summary>
+    private int DescriptorTableErrno(int error)
+    {
+        const int F_DUPFD_CLOEXEC = 1030; // Linux
+        var copy = Libc.Fcntl(_kqueue.Fd, F_DUPFD_CLOEXEC, 0);
+        if (copy < 0)
+        {
+            return Errno.Last;
+        }
+
+        Libc.Close(copy);
+        return error;
     }
 
     /// <summary>
@@ -429,11 +484,19 @@ public sealed unsafe class KqueueEventQueue : IEventQueue
         errno == Errno.ENOENT && change.IsDelete ? EventQueueErrors.NotRegistered(fd, Name, operation, errno)
         : EventQueueErrors.Kernel(operation, fd, errno);
 
-    private int WaitOnce(int kq, int max, WaitTimeout left)
+    // shortened: the wait asked the kernel for less than is left (libkqueue's int milliseconds).
+    private int WaitOnce(int kq, int max, WaitTimeout left, out bool shortened)
     {
+        shortened = false;
         if (left.Timeout is not { } t)
         {
             return Interop.Kqueue.Kevent(_platform, kq, null, 0, _buffer, max, null);
+        }
+
+        if (t.Ticks > _maxWaitTicks)
+        {
+            t = TimeSpan.FromTicks(_maxWaitTicks); // libkqueue: whole milliseconds that fit an int
+            shortened = true;
         }
 
         // Capped at about 68 years: some kernels refuse (EINVAL) a tv_sec beyond 32 bits.
@@ -446,6 +509,57 @@ public sealed unsafe class KqueueEventQueue : IEventQueue
     }
 
     private void SetOwner(int fd, SafeHandle? owner) => _delivery.SetOwner(fd, owner);
+
+    /// <summary>Closes the kqueue; on libkqueue also waits until it has closed the descriptors it opened for it.</summary>
+    private void CloseKqueue()
+    {
+        _kqueue.Dispose();
+        if (_platform.FreesOnCloseAsynchronously)
+        {
+            Interop.Kqueue.DrainPendingClose();
+        }
+    }
+
+    private void Forget(int fd)
+    {
+        SetOwner(fd, null);
+        _delivery.SetOneshot(fd, false);
+        _identities?.Clear(fd);
+    }
+
+    /// <summary>
+    /// The file type check and, on libkqueue, the identity to record: one statx there; fstat on macOS,
+    /// whose EVFILT_READ cannot report a regular file always ready; nothing elsewhere.
+    /// </summary>
+    private Interop.FileIdentity CheckFile(int fd)
+    {
+        var file = Interop.FileIdentity.Unknown;
+        bool regular;
+        if (_identities is not null)
+        {
+            file = Interop.LinuxStat.Identify(fd);
+            regular = file.IsRegularFileOrDirectory;
+        }
+        else
+        {
+            regular = _platform.RefusesRegularFiles && Interop.MacStat.IsRegularFileOrDirectory(fd);
+        }
+
+        return regular && _platform.RefusesRegularFiles ? throw EventQueueErrors.RegularFile(fd, Name) : file;
+    }
+
+    /// <summary>libkqueue: deletes the knotes a closed descriptor left under its number; their file is gone, so failures are expected.</summary>
+    private void DeleteStale(int fd, Registration stale)
+    {
+        Span<KeventChange> changes = stackalloc KeventChange[KqueueTranslation.MaxChanges];
+        var n = KqueueTranslation.Changes(_platform, stale.Interest, stale.Mode, 0, stale.Mode, changes);
+        for (var i = 0; i < n; i++)
+        {
+            ApplyOne((ulong)fd, changes[i].Filter, changes[i].Flags, 0, 0);
+        }
+
+        Forget(fd);
+    }
 
     private void Grow(int capacity)
     {

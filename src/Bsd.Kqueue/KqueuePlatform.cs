@@ -42,11 +42,61 @@ internal sealed record KqueuePlatform(
     /// <summary>NetBSD sys/sys/event.h: filters are unsigned, READ 0, WRITE 1, USER 8; 40-byte kevent; __kevent50.</summary>
     public static readonly KqueuePlatform NetBSD = new("NetBSD", KeventLayout.NetBsd, 0, 1, 8, 0, 0, true);
 
-    /// <summary>libkqueue's include/sys/event.h on Linux: macOS's offsets, FreeBSD's USER −11.</summary>
-    public static readonly KqueuePlatform LibKqueue = new("Linux (libkqueue)", KeventLayout.Compact, -1, -2, -11, 0, 0, false);
+    /// <summary>
+    /// libkqueue's include/sys/event.h on Linux: macOS's offsets, FreeBSD's USER −11. An emulation over
+    /// epoll with differences from a BSD kernel that the backend works around (README: "kqueue on Linux
+    /// (libkqueue)"): its EVFILT_READ reports a regular file only while the offset is short of its end,
+    /// and then never again (src/linux/read.c), so regular files are refused as epoll refuses them.
+    /// </summary>
+    public static readonly KqueuePlatform LibKqueue = new("Linux (libkqueue)", KeventLayout.Compact, -1, -2, -11, 0, 0, false)
+    {
+        RefusesRegularFiles = true,
+        AddKeepsKnote = true,
+        MaxWaitMilliseconds = int.MaxValue,
+        KeepsKnotesOfClosedDescriptors = true,
+        FreesOnCloseAsynchronously = true,
+        UserEventMasksErrno = true,
+    };
 
     /// <summary>True where EVFILT_READ cannot report a regular file always readable: the queue refuses such descriptors.</summary>
     public bool RefusesRegularFiles { get; init; }
+
+    /// <summary>
+    /// libkqueue: EV_ADD on an existing knote changes neither its udata nor its EV_CLEAR/EV_ONESHOT unless
+    /// EV_CLEAR is set (src/linux/read.c and write.c kn_modify refuse the change, and kevent_copyin_one
+    /// copies udata only after a kn_modify that succeeded), so events would keep the old token. Every
+    /// change of a filter that exists is sent as EV_DELETE then EV_ADD in the same kevent call instead.
+    /// A BSD kernel replaces udata on EV_ADD (kqueue_register), so it gets a lone EV_ADD.
+    /// </summary>
+    public bool AddKeepsKnote { get; init; }
+
+    /// <summary>
+    /// The longest timeout one kevent call honours, in milliseconds; null where any timespec is honoured.
+    /// libkqueue computes <c>int timeout = 1000 * tv_sec + tv_nsec / 1000000</c> for epoll_wait
+    /// (src/linux/platform.c linux_kevent_wait), which wraps beyond 2³¹ − 1 ms: longer waits are split.
+    /// </summary>
+    public long? MaxWaitMilliseconds { get; init; }
+
+    /// <summary>
+    /// libkqueue keeps the knotes of a descriptor closed without EV_DELETE (only epoll forgets it), so the
+    /// kernel cannot say whether a raw number still names the registered file: the backend compares the
+    /// file's identity (device and inode, by statx) with the one it recorded at registration.
+    /// </summary>
+    public bool KeepsKnotesOfClosedDescriptors { get; init; }
+
+    /// <summary>
+    /// libkqueue frees a kqueue's own descriptors (its epoll, the read end of its close-detection pipe,
+    /// one eventfd per EVFILT_USER knote) on its monitoring thread some time after close(); the backend
+    /// asks it to finish (libkqueue_drain_pending_close) so that Dispose has closed them all on return.
+    /// </summary>
+    public bool FreesOnCloseAsynchronously { get; init; }
+
+    /// <summary>
+    /// libkqueue opens an eventfd for every EVFILT_USER knote, and when that fails it calls close(-1)
+    /// before returning (src/linux/user.c linux_evfilt_user_knote_create), so the receipt says EBADF
+    /// instead of EMFILE or ENFILE. The backend then asks the descriptor table itself (a dup of the kqueue).
+    /// </summary>
+    public bool UserEventMasksErrno { get; init; }
 
     /// <summary>The platform of this process, or null where no kqueue is known (or the process is not 64-bit).</summary>
     public static readonly KqueuePlatform? Current = Detect();

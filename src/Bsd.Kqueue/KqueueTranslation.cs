@@ -18,24 +18,59 @@ internal static class KqueueTranslation
     /// (<paramref name="next"/>, <paramref name="nextMode"/>); an empty interest means "not registered".
     /// A wanted filter is (re)added with EV_ADD, which creates it, re-arms a fired oneshot, re-enables it
     /// and replaces its udata; when the mode changes the old knote is deleted first, because EV_ADD on a
-    /// live knote does not reliably replace EV_CLEAR/EV_ONESHOT on every kernel. A filter no longer
-    /// wanted is deleted. Every change carries EV_RECEIPT, so its own result comes back.
+    /// live knote does not reliably replace EV_CLEAR/EV_ONESHOT on every kernel. Where EV_ADD on a live
+    /// knote keeps its udata (<see cref="KqueuePlatform.AddKeepsKnote"/>: libkqueue) a filter that exists
+    /// is always deleted first, every delete comes before every add, and EVFILT_READ is added last: see
+    /// <see cref="LibKqueueOrder"/>. A filter no longer wanted is deleted. Every change carries
+    /// EV_RECEIPT, so its own result comes back.
     /// </summary>
     /// <returns>How many changes were written to <paramref name="changes"/> (at most <see cref="MaxChanges"/>).</returns>
     public static int Changes(KqueuePlatform platform, Interest previous, PollMode previousMode, Interest next, PollMode nextMode, Span<KeventChange> changes)
     {
         var n = 0;
-        n = FilterChanges(platform.ReadFilter, Interest.Readable, platform.ReadExtraFlags, platform.ReadExtraFflags, mayVanish: false, previous, previousMode, next, nextMode, changes, n);
-        n = FilterChanges(platform.WriteFilter, Interest.Writable, 0, 0, mayVanish: true, previous, previousMode, next, nextMode, changes, n);
+        var replace = platform.AddKeepsKnote;
+        n = FilterChanges(platform.ReadFilter, Interest.Readable, platform.ReadExtraFlags, platform.ReadExtraFflags, mayVanish: false, replace, previous, previousMode, next, nextMode, changes, n);
+        n = FilterChanges(platform.WriteFilter, Interest.Writable, 0, 0, mayVanish: true, replace, previous, previousMode, next, nextMode, changes, n);
+        if (replace)
+        {
+            LibKqueueOrder(changes[..n], platform.ReadFilter);
+        }
+
         return n;
     }
 
     /// <summary>
-    /// A oneshot registration over both filters: two EV_ONESHOT knotes, which the kernel disarms one by
-    /// one, so <see cref="KeventDelivery"/> disarms the pair at its first report.
+    /// libkqueue keeps ONE epoll registration per descriptor for both filters, and each change sets its
+    /// events to the IN/OUT bits of the knotes still there plus the flags of the knote being added
+    /// (src/linux/platform.c epoll_update): a delete leaves only EPOLLIN/EPOLLOUT, losing EPOLLRDHUP (so a
+    /// peer's shutdown with data still buffered is never EV_EOF) and EPOLLET (Edge turns level). Only
+    /// EVFILT_READ's own flags carry EPOLLRDHUP. So on libkqueue every delete is sent first, then the
+    /// EVFILT_WRITE add, then the EVFILT_READ add, whose flags are the ones the descriptor keeps.
     /// </summary>
-    public static bool IsOneshotPair(Interest interest, PollMode mode) =>
-        IsOneshot(mode) && (interest & (Interest.Readable | Interest.Writable)) == (Interest.Readable | Interest.Writable);
+    private static void LibKqueueOrder(Span<KeventChange> changes, int readFilter)
+    {
+        // At most four entries: a stable insertion sort by rank (delete 0, write add 1, read add 2).
+        for (var i = 1; i < changes.Length; i++)
+        {
+            var c = changes[i];
+            var j = i - 1;
+            while (j >= 0 && Rank(changes[j], readFilter) > Rank(c, readFilter))
+            {
+                changes[j + 1] = changes[j];
+                j--;
+            }
+
+            changes[j + 1] = c;
+        }
+    }
+
+    private static int Rank(KeventChange c, int readFilter) => c.IsDelete ? 0 : c.Filter == readFilter ? 2 : 1;
+
+    /// <summary>
+    /// Oneshot or EdgeOneshot: EV_ONESHOT knotes, which the kernel deletes one by one as they report, so
+    /// <see cref="KeventDelivery"/> disarms the whole registration at its first report.
+    /// </summary>
+    public static bool IsOneshot(PollMode mode) => mode is PollMode.Oneshot or PollMode.EdgeOneshot;
 
     /// <summary>EV_CLEAR for Edge, EV_ONESHOT for Oneshot, both for EdgeOneshot.</summary>
     public static uint ModeFlags(PollMode mode) => mode switch
@@ -107,14 +142,16 @@ internal static class KqueueTranslation
     // EV_EOF|EV_ONESHOT, so it fires once and is gone (sys_pipe.c pipe_kqfilter, kern_event.c
     // knlist_cleardel). Its delete then answers ENOENT, meaning "already gone" (mio ignores ENOENT on
     // every deregister).
-    private static int FilterChanges(int filter, Interest bit, uint extraFlags, uint extraFflags, bool mayVanish, Interest previous, PollMode previousMode, Interest next, PollMode nextMode, Span<KeventChange> changes, int n)
+    // replace: delete a filter that exists before adding it again even when its mode stays (libkqueue).
+    private static int FilterChanges(int filter, Interest bit, uint extraFlags, uint extraFflags, bool mayVanish, bool replace, Interest previous, PollMode previousMode, Interest next, PollMode nextMode, Span<KeventChange> changes, int n)
     {
         var had = (previous & bit) != 0;
         var wants = (next & bit) != 0;
         if (wants)
         {
-            if (had && previousMode != nextMode)
+            if (had && (replace || previousMode != nextMode))
             {
+                // A fired oneshot knote is gone, and so may be a write knote the kernel dropped (mayVanish).
                 changes[n++] = new KeventChange(filter, EV_DELETE | EV_RECEIPT, 0, MayBeMissing: true);
             }
 
@@ -127,6 +164,4 @@ internal static class KqueueTranslation
 
         return n;
     }
-
-    private static bool IsOneshot(PollMode mode) => mode is PollMode.Oneshot or PollMode.EdgeOneshot;
 }

@@ -117,12 +117,12 @@ public sealed unsafe class KeventDeliveryTests
         var p = KqueuePlatforms.ByName(name);
         var delivery = new KeventDelivery(p, userFilter: true);
         delivery.SetOwner(5, null);
-        delivery.SetOneshotPair(5, true);
+        delivery.SetOneshot(5, true);
 
         Assert.Equal(Readiness.Writable, Assert.Single(Deliver(p, delivery, 2, new Returned(5, Read: false, Udata: 7))).Readiness);
         Assert.Empty(Deliver(p, delivery, 2, new Returned(5, Read: true, Udata: 7))); // the read knote was still armed in the kernel
 
-        delivery.SetOneshotPair(5, true); // Reregister
+        delivery.SetOneshot(5, true); // Reregister
         Assert.Equal(Readiness.Readable, Assert.Single(Deliver(p, delivery, 2, new Returned(5, Read: true, Udata: 7))).Readiness);
         Assert.Empty(Deliver(p, delivery, 2, new Returned(5, Read: false, Udata: 7)));
     }
@@ -134,7 +134,7 @@ public sealed unsafe class KeventDeliveryTests
         var p = KqueuePlatforms.ByName(name);
         var delivery = new KeventDelivery(p, userFilter: true);
         delivery.SetOwner(5, null);
-        delivery.SetOneshotPair(5, true);
+        delivery.SetOneshot(5, true);
 
         var e = Assert.Single(Deliver(p, delivery, 2, new Returned(5, Read: true, Udata: 7), new Returned(5, Read: false, Udata: 7)));
         Assert.Equal(Readiness.Readable | Readiness.Writable, e.Readiness);
@@ -148,7 +148,7 @@ public sealed unsafe class KeventDeliveryTests
         var delivery = new KeventDelivery(p, userFilter: true);
         delivery.SetOwner(5, null);
         var before = delivery.Changes;
-        delivery.SetOneshotPair(5, true); // a Reregister on another thread while the kevent call ran
+        delivery.SetOneshot(5, true); // a Reregister on another thread while the kevent call ran
 
         Assert.Single(DeliverAfter(p, delivery, before, new Returned(5, Read: true, Udata: 7)));
         Assert.Single(Deliver(p, delivery, 2, new Returned(5, Read: false, Udata: 7)));
@@ -162,18 +162,58 @@ public sealed unsafe class KeventDeliveryTests
         var p = KqueuePlatforms.ByName(name);
         var delivery = new KeventDelivery(p, userFilter: true);
         delivery.SetOwner(5, null);
-        delivery.SetOneshotPair(5, true);
-        delivery.SetOneshotPair(5, false); // reregistered as level, or deregistered
+        delivery.SetOneshot(5, true);
+        delivery.SetOneshot(5, false); // reregistered as level, or deregistered
 
         for (var i = 0; i < 3; i++)
         {
             Assert.Single(Deliver(p, delivery, 2, new Returned(5, Read: i % 2 == 0, Udata: 7)));
         }
 
-        Assert.True(KqueueTranslation.IsOneshotPair(Interest.Readable | Interest.Writable, PollMode.Oneshot));
-        Assert.True(KqueueTranslation.IsOneshotPair(Interest.Readable | Interest.Writable, PollMode.EdgeOneshot));
-        Assert.False(KqueueTranslation.IsOneshotPair(Interest.Readable, PollMode.Oneshot));
-        Assert.False(KqueueTranslation.IsOneshotPair(Interest.Readable | Interest.Writable, PollMode.Edge));
+        Assert.True(KqueueTranslation.IsOneshot(PollMode.Oneshot));
+        Assert.True(KqueueTranslation.IsOneshot(PollMode.EdgeOneshot));
+        Assert.False(KqueueTranslation.IsOneshot(PollMode.Level));
+        Assert.False(KqueueTranslation.IsOneshot(PollMode.Edge));
+    }
+
+    /// <summary>
+    /// Every kqueue deletes a oneshot knote when it reports, so "its knotes are gone" cannot tell a fired
+    /// registration from a closed descriptor: the first report marks it fired, and a fired one is a
+    /// duplicate, never stale, as on epoll (EEXIST) and poll(2).
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(KqueuePlatforms.Names), MemberType = typeof(KqueuePlatforms))]
+    public void A_oneshot_that_reported_is_marked_fired_until_armed_again(string name)
+    {
+        var p = KqueuePlatforms.ByName(name);
+        var delivery = new KeventDelivery(p, userFilter: true);
+        delivery.SetOwner(5, null);
+        delivery.SetOneshot(5, true);
+        Assert.False(delivery.HasFired(5));
+        Assert.Single(Deliver(p, delivery, 2, new Returned(5, Read: true, Udata: 7)));
+        Assert.True(delivery.HasFired(5));
+
+        delivery.SetOneshot(5, true); // Reregister re-arms it
+        Assert.False(delivery.HasFired(5));
+        delivery.SetOneshot(5, false); // level: never fired
+        Assert.Single(Deliver(p, delivery, 2, new Returned(5, Read: true, Udata: 7)));
+        Assert.False(delivery.HasFired(5));
+        Assert.False(delivery.HasFired(100_000)); // beyond the tables
+    }
+
+    [Theory]
+    [InlineData(PollMode.Oneshot, true, false, false)] // fired: still registered
+    [InlineData(PollMode.EdgeOneshot, true, false, false)]
+    [InlineData(PollMode.Oneshot, false, false, true)] // armed and its knotes gone: closed behind our back
+    [InlineData(PollMode.Level, false, false, true)]
+    [InlineData(PollMode.Edge, true, false, true)] // "fired" means nothing outside oneshot
+    [InlineData(PollMode.Level, false, true, false)] // an open handle names the same descriptor
+    [InlineData(PollMode.Oneshot, false, true, false)]
+    public void Only_a_raw_registration_that_has_not_fired_can_be_stale(PollMode mode, bool fired, bool handle, bool couldBeStale)
+    {
+        using var owner = new SafeFileHandle(-1, ownsHandle: false);
+        var stale = new Registration(new Token(1), Interest.Readable, mode, handle ? owner : null);
+        Assert.Equal(couldBeStale, KqueueEventQueue.CouldBeStale(stale, fired));
     }
 
     private static Event[] DeliverAfter(KqueuePlatform p, KeventDelivery delivery, long changesBefore, Returned returned)

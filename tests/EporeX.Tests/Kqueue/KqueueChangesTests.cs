@@ -25,12 +25,9 @@ public sealed class KqueueChangesTests
     {
         var p = KqueuePlatforms.ByName(name);
         var changes = Changes(p, 0, PollMode.Level, Interest.Readable | Interest.Writable, PollMode.Edge);
-        Assert.Equal(
-            [
-                new KeventChange(p.ReadFilter, EV_ADD | EV_RECEIPT | EV_CLEAR | p.ReadExtraFlags, p.ReadExtraFflags, false),
-                new KeventChange(p.WriteFilter, EV_ADD | EV_RECEIPT | EV_CLEAR, 0, false),
-            ],
-            changes);
+        var read = new KeventChange(p.ReadFilter, EV_ADD | EV_RECEIPT | EV_CLEAR | p.ReadExtraFlags, p.ReadExtraFflags, false);
+        var write = new KeventChange(p.WriteFilter, EV_ADD | EV_RECEIPT | EV_CLEAR, 0, false);
+        Assert.Equal(p.AddKeepsKnote ? [write, read] : [read, write], changes); // libkqueue: the read add last
     }
 
     [Theory]
@@ -142,13 +139,75 @@ public sealed class KqueueChangesTests
         Assert.True(add.Flags == (EV_ADD | EV_RECEIPT | KqueueTranslation.ModeFlags(nextMode) | extraFlags), context);
         Assert.True(add.Fflags == extraFflags, context);
         Assert.False(add.MayBeMissing, context);
-        if (had && previousMode != nextMode)
+        if (had && (previousMode != nextMode || p.AddKeepsKnote))
         {
             Assert.True(changes.Count == 2 && changes[0].IsDelete && changes[0].MayBeMissing, context);
         }
         else
         {
             Assert.True(changes.Count == 1, context);
+        }
+    }
+
+    /// <summary>
+    /// libkqueue keeps the old udata on EV_ADD of a knote that exists, and its one epoll registration per
+    /// descriptor takes its flags from the last change: every existing filter is deleted first, and the
+    /// read add (EPOLLRDHUP, EPOLLET) comes last. A BSD kernel gets a lone EV_ADD, read first.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(KqueuePlatforms.Names), MemberType = typeof(KqueuePlatforms))]
+    public void A_token_change_on_libkqueue_deletes_and_adds_again_and_a_kernel_gets_one_add(string name)
+    {
+        var p = KqueuePlatforms.ByName(name);
+        var changes = Changes(p, Interest.Readable | Interest.Writable, PollMode.Level, Interest.Readable | Interest.Writable, PollMode.Level);
+        var readAdd = new KeventChange(p.ReadFilter, EV_ADD | EV_RECEIPT | p.ReadExtraFlags, p.ReadExtraFflags, false);
+        var writeAdd = new KeventChange(p.WriteFilter, EV_ADD | EV_RECEIPT, 0, false);
+        if (p.AddKeepsKnote)
+        {
+            Assert.Equal(
+                [
+                    new KeventChange(p.ReadFilter, EV_DELETE | EV_RECEIPT, 0, true),
+                    new KeventChange(p.WriteFilter, EV_DELETE | EV_RECEIPT, 0, true),
+                    writeAdd,
+                    readAdd,
+                ],
+                changes);
+        }
+        else
+        {
+            Assert.Equal([readAdd, writeAdd], changes);
+        }
+    }
+
+    [Fact]
+    public void Only_libkqueue_replaces_knotes()
+    {
+        Assert.True(KqueuePlatform.LibKqueue.AddKeepsKnote);
+        Assert.All([KqueuePlatform.MacOS, KqueuePlatform.FreeBSD, KqueuePlatform.OpenBSD, KqueuePlatform.NetBSD], p => Assert.False(p.AddKeepsKnote));
+    }
+
+    /// <summary>On libkqueue no add ever precedes a delete, and the read add is last whenever there is one.</summary>
+    [Fact]
+    public void On_libkqueue_deletes_come_first_and_the_read_add_last_in_every_combination()
+    {
+        var p = KqueuePlatform.LibKqueue;
+        foreach (var previous in Interests)
+        {
+            foreach (var previousMode in Modes)
+            {
+                foreach (var next in Interests)
+                {
+                    foreach (var nextMode in Modes)
+                    {
+                        var changes = Changes(p, previous, previousMode, next, nextMode);
+                        var context = $"{previous}/{previousMode} -> {next}/{nextMode}: {string.Join(", ", changes)}";
+                        var firstAdd = changes.FindIndex(c => !c.IsDelete);
+                        Assert.True(firstAdd < 0 || changes.Skip(firstAdd).All(c => !c.IsDelete), context);
+                        var readAdd = changes.FindIndex(c => !c.IsDelete && c.Filter == p.ReadFilter);
+                        Assert.True(readAdd < 0 || readAdd == changes.Count - 1, context);
+                    }
+                }
+            }
         }
     }
 
