@@ -31,14 +31,10 @@ internal sealed class KeventDelivery
     /// <summary>The EVFILT_USER ident of the interrupt; wakers take 1, 2, … (EVFILT_USER idents are not descriptors).</summary>
     public const ulong InterruptIdent = 0;
 
-    public const byte KindDescriptor = 0;
-    public const byte KindInterruptPipe = 1;
-    public const byte KindWakerPipe = 2;
-
     private readonly KqueuePlatform _platform;
     private readonly int _userFilter;
     private SafeHandle?[] _owners = new SafeHandle?[64];
-    private byte[] _kinds = new byte[64];
+    private DescriptorKind[] _kinds = new DescriptorKind[64];
     private long[] _oneshot = new long[64]; // 0: nothing to do; > 0: armed at that change; < 0: fired
     private long _changes;
     private int[] _mergeStamp = new int[64];
@@ -68,7 +64,7 @@ internal sealed class KeventDelivery
     }
 
     /// <summary>Marks a descriptor the queue itself owns (interrupt or waker pipe).</summary>
-    public void SetKind(int fd, byte kind)
+    public void SetKind(int fd, DescriptorKind kind)
     {
         EnsureTable(fd);
         _kinds[fd] = kind;
@@ -153,9 +149,9 @@ internal sealed class KeventDelivery
             }
 
             var fd = kevent.Ident < (ulong)owners.Length && kevent.Ident < (ulong)kinds.Length && kevent.Ident < (ulong)oneshot.Length ? (int)kevent.Ident : -1;
-            if (fd >= 0 && kinds[fd] != KindDescriptor)
+            if (fd >= 0 && kinds[fd] != DescriptorKind.User)
             {
-                if (kinds[fd] == KindWakerPipe)
+                if (kinds[fd] == DescriptorKind.WakerPipe)
                 {
                     events[delivered++] = new Event(new Token(kevent.Udata), Readiness.Readable);
                 }
@@ -208,7 +204,7 @@ internal sealed class KeventDelivery
 
         var length = Math.Max(fd + 1, _owners.Length * 2);
         var owners = new SafeHandle?[length];
-        var kinds = new byte[length];
+        var kinds = new DescriptorKind[length];
         var oneshot = new long[length];
         _owners.CopyTo(owners, 0);
         _kinds.CopyTo(kinds, 0);

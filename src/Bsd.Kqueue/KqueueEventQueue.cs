@@ -19,15 +19,13 @@ public sealed unsafe class KqueueEventQueue : IEventQueue
     private readonly KeventLayout _layout;
     private readonly FileDescriptorHandle _kqueue;
     private readonly bool _userFilter;
-    private readonly FileDescriptorHandle? _interruptRead;
-    private readonly FileDescriptorHandle? _interruptWrite;
+    private readonly WakePipe? _interruptPipe; // where the kernel has no EVFILT_USER
 
     private readonly KeventDelivery _delivery;
     private readonly KqueueTimerTable _timers = new();
     private readonly DescriptorIdentities? _identities;
     private readonly long _maxWaitTicks;
-    private byte* _buffer;
-    private int _bufferCapacity;
+    private EventBuffer _buffer;
     private long _nextWakerIdent;
     private int _disposed;
 
@@ -65,19 +63,18 @@ public sealed unsafe class KqueueEventQueue : IEventQueue
             _delivery = new KeventDelivery(platform, _userFilter) { Timers = _timers };
             if (!_userFilter)
             {
-                (_interruptRead, _interruptWrite) = OpenPipe();
-                _delivery.SetKind(_interruptRead.Fd, KeventDelivery.KindInterruptPipe);
-                error = ApplyOne((ulong)_interruptRead.Fd, _platform.ReadFilter, EV_ADD | EV_RECEIPT, 0, 0);
+                _interruptPipe = new WakePipe();
+                _delivery.SetKind(_interruptPipe.ReadFd, DescriptorKind.InterruptPipe);
+                error = ApplyOne((ulong)_interruptPipe.ReadFd, _platform.ReadFilter, EV_ADD | EV_RECEIPT, 0, 0);
                 if (error != 0)
                 {
-                    throw EventQueueErrors.Kernel("kevent(EV_ADD, interrupt pipe)", _interruptRead.Fd, error);
+                    throw EventQueueErrors.Kernel("kevent(EV_ADD, interrupt pipe)", _interruptPipe.ReadFd, error);
                 }
             }
         }
         catch
         {
-            _interruptRead?.Dispose();
-            _interruptWrite?.Dispose();
+            _interruptPipe?.Dispose();
             CloseKqueue();
             throw;
         }
@@ -206,36 +203,10 @@ public sealed unsafe class KqueueEventQueue : IEventQueue
     /// <inheritdoc />
     public int Wait(Span<Event> events, TimeSpan? timeout)
     {
-        var max = events.Length;
-        if (max > _bufferCapacity)
-        {
-            Grow(max);
-        }
-
-        var kq = _kqueue.Fd;
         var changesBefore = _delivery.Changes;
-        var left = WaitTimeout.Start(timeout);
-        int n;
-        bool shortened;
-        while ((n = WaitOnce(kq, max, left, out shortened)) <= 0)
-        {
-            if (n == 0)
-            {
-                if (!shortened)
-                {
-                    break;
-                }
-            }
-            else if (Errno.Last is var errno && errno != Errno.EINTR)
-            {
-                throw EventQueueErrors.Kernel("kevent(wait)", errno);
-            }
-
-            // EINTR, or the end of a wait the platform had to shorten: wait for what is left.
-            left = left.Remaining();
-        }
-
-        return _delivery.Deliver(_buffer, n, events, changesBefore);
+        var wait = new KqueueWait(this, _buffer.Reserve(events.Length, _layout.Size), events.Length);
+        var n = KernelWait.Run(ref wait, timeout, "kevent(wait)");
+        return _delivery.Deliver(wait.Buffer, n, events, changesBefore);
     }
 
     /// <inheritdoc />
@@ -250,9 +221,9 @@ public sealed unsafe class KqueueEventQueue : IEventQueue
         {
             TriggerUserEvent(InterruptIdent, 0);
         }
-        else if (_interruptWrite is { IsClosed: false } write)
+        else
         {
-            WriteByte(write);
+            _interruptPipe?.Write();
         }
     }
 
@@ -274,12 +245,9 @@ public sealed unsafe class KqueueEventQueue : IEventQueue
             return;
         }
 
-        _interruptRead?.Dispose();
-        _interruptWrite?.Dispose();
+        _interruptPipe?.Dispose();
         CloseKqueue();
-        NativeMemory.Free(_buffer);
-        _buffer = null;
-        _bufferCapacity = 0;
+        _buffer.Free();
     }
 
     /// <summary>Adds an EVFILT_USER event; false when this kernel has no EVFILT_USER (EINVAL), throws on anything else.</summary>
@@ -347,7 +315,7 @@ public sealed unsafe class KqueueEventQueue : IEventQueue
         var change = stackalloc ulong[8];
         var receipt = stackalloc ulong[8];
         _layout.Write((byte*)change, ident, filter, flags, fflags, udata, data);
-        var zero = default(Interop.Timespec); // change-only calls must never block; a null timeout would
+        var zero = default(Timespec); // change-only calls must never block: a null timeout would wait for an event
         var n = Interop.Kqueue.Kevent(_platform, _kqueue.Fd, change, 1, receipt, 1, &zero);
         if (n < 0)
         {
@@ -358,28 +326,7 @@ public sealed unsafe class KqueueEventQueue : IEventQueue
         return n == 1 && (result.Flags & EV_ERROR) != 0 ? (int)result.Data : 0;
     }
 
-    internal void SetKind(int fd, byte kind) => _delivery.SetKind(fd, kind);
-
-    internal static (FileDescriptorHandle Read, FileDescriptorHandle Write) OpenPipe()
-    {
-        var error = Libc.OpenPipe(out var r, out var w, nonBlocking: true);
-        if (error != 0)
-        {
-            throw EventQueueErrors.Kernel("pipe", error);
-        }
-
-        return (new FileDescriptorHandle(r), new FileDescriptorHandle(w));
-    }
-
-    /// <summary>Writes one byte without blocking; a full pipe already holds a wake-up.</summary>
-    internal static void WriteByte(FileDescriptorHandle pipe)
-    {
-        using var reference = new HandleReference(pipe);
-        byte one = 1;
-        while (Libc.Write(pipe.Fd, &one, 1) < 0 && Errno.Last == Errno.EINTR)
-        {
-        }
-    }
+    internal void SetKind(int fd, DescriptorKind kind) => _delivery.SetKind(fd, kind);
 
     /// <summary>
     /// Writes the changes, runs them in one kevent call whose event list is exactly as long as the change
@@ -403,7 +350,7 @@ public sealed unsafe class KqueueEventQueue : IEventQueue
             _layout.Write((byte*)list + (i * size), (ulong)fd, c.Filter, c.Flags, c.Fflags, udata);
         }
 
-        var zero = default(Interop.Timespec);
+        var zero = default(Timespec);
         var n = Interop.Kqueue.Kevent(_platform, _kqueue.Fd, list, changes.Length, receipts, changes.Length, &zero);
         if (n < 0)
         {
@@ -485,27 +432,30 @@ public sealed unsafe class KqueueEventQueue : IEventQueue
         : EventQueueErrors.Kernel(operation, fd, errno);
 
     // shortened: the wait asked the kernel for less than is left (libkqueue's int milliseconds).
-    private int WaitOnce(int kq, int max, WaitTimeout left, out bool shortened)
+    private int WaitOnce(byte* buffer, int max, WaitTimeout left)
     {
-        shortened = false;
-        if (left.Timeout is not { } t)
+        var kq = _kqueue.Fd;
+        while (left.Timeout is { } t)
         {
-            return Interop.Kqueue.Kevent(_platform, kq, null, 0, _buffer, max, null);
+            var shortened = t.Ticks > _maxWaitTicks;
+            if (shortened)
+            {
+                t = TimeSpan.FromTicks(_maxWaitTicks); // libkqueue: whole milliseconds that fit an int
+            }
+
+            // Capped at about 68 years: some kernels refuse (EINVAL) a tv_sec beyond 32 bits.
+            var ts = Timespec.From(t);
+            ts.Seconds = Math.Min(ts.Seconds, int.MaxValue);
+            var n = Interop.Kqueue.Kevent(_platform, kq, null, 0, buffer, max, &ts);
+            if (n != 0 || !shortened)
+            {
+                return n;
+            }
+
+            left = left.Remaining(); // the end of a wait the platform had to shorten: wait for what is left
         }
 
-        if (t.Ticks > _maxWaitTicks)
-        {
-            t = TimeSpan.FromTicks(_maxWaitTicks); // libkqueue: whole milliseconds that fit an int
-            shortened = true;
-        }
-
-        // Capped at about 68 years: some kernels refuse (EINVAL) a tv_sec beyond 32 bits.
-        var ts = new Interop.Timespec
-        {
-            Seconds = Math.Min(t.Ticks / TimeSpan.TicksPerSecond, int.MaxValue),
-            Nanoseconds = t.Ticks % TimeSpan.TicksPerSecond * 100,
-        };
-        return Interop.Kqueue.Kevent(_platform, kq, null, 0, _buffer, max, &ts);
+        return Interop.Kqueue.Kevent(_platform, kq, null, 0, buffer, max, null);
     }
 
     private void SetOwner(int fd, SafeHandle? owner) => _delivery.SetOwner(fd, owner);
@@ -561,9 +511,11 @@ public sealed unsafe class KqueueEventQueue : IEventQueue
         Forget(fd);
     }
 
-    private void Grow(int capacity)
+    /// <summary>One kevent wait into the queue's buffer, for <see cref="KernelWait"/>.</summary>
+    private readonly struct KqueueWait(KqueueEventQueue queue, byte* buffer, int max) : IKernelWait
     {
-        _buffer = (byte*)NativeMemory.Realloc(_buffer, (nuint)(capacity * _layout.Size));
-        _bufferCapacity = capacity;
+        public byte* Buffer => buffer;
+
+        public int WaitOnce(WaitTimeout left) => queue.WaitOnce(buffer, max, left);
     }
 }

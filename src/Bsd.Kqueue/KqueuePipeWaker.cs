@@ -10,51 +10,43 @@ namespace EporeX.Bsd.Kqueue;
 internal sealed class KqueuePipeWaker : IEventQueueWaker
 {
     private readonly KqueueEventQueue _queue;
-    private readonly FileDescriptorHandle _read;
-    private readonly FileDescriptorHandle _write;
+    private readonly WakePipe _pipe = new();
 
     public KqueuePipeWaker(KqueueEventQueue queue, Token token)
     {
         _queue = queue;
-        (_read, _write) = KqueueEventQueue.OpenPipe();
-        var error = queue.ApplyOne((ulong)_read.Fd, queue.Platform.ReadFilter, KeventFlags.EV_ADD | KeventFlags.EV_CLEAR | KeventFlags.EV_RECEIPT, 0, token.Value);
+        var error = queue.ApplyOne((ulong)_pipe.ReadFd, queue.Platform.ReadFilter, KeventFlags.EV_ADD | KeventFlags.EV_CLEAR | KeventFlags.EV_RECEIPT, 0, token.Value);
         if (error != 0)
         {
-            var fd = _read.Fd;
-            _read.Dispose();
-            _write.Dispose();
+            var fd = _pipe.ReadFd;
+            _pipe.Dispose();
             throw EventQueueErrors.Kernel("kevent(EV_ADD, waker pipe)", fd, error);
         }
 
-        queue.SetKind(_read.Fd, KeventDelivery.KindWakerPipe);
+        queue.SetKind(_pipe.ReadFd, DescriptorKind.WakerPipe);
     }
 
     public void Wake()
     {
-        System.ObjectDisposedException.ThrowIf(_write.IsClosed, this);
-        using (new HandleReference(_read))
-        {
-            Libc.Drain(_read.Fd);
-        }
-
-        KqueueEventQueue.WriteByte(_write);
+        System.ObjectDisposedException.ThrowIf(_pipe.IsClosed, this);
+        _pipe.Drain();
+        _pipe.Write();
     }
 
     /// <summary>Runs under the registry's lock, so the queue cannot be closing meanwhile.</summary>
     public void Dispose()
     {
-        if (_read.IsClosed)
+        if (_pipe.IsClosed)
         {
             return;
         }
 
         if (!_queue.IsClosed)
         {
-            _queue.ApplyOne((ulong)_read.Fd, _queue.Platform.ReadFilter, KeventFlags.EV_DELETE | KeventFlags.EV_RECEIPT, 0, 0);
-            _queue.SetKind(_read.Fd, KeventDelivery.KindDescriptor);
+            _queue.ApplyOne((ulong)_pipe.ReadFd, _queue.Platform.ReadFilter, KeventFlags.EV_DELETE | KeventFlags.EV_RECEIPT, 0, 0);
+            _queue.SetKind(_pipe.ReadFd, DescriptorKind.User);
         }
 
-        _read.Dispose();
-        _write.Dispose();
+        _pipe.Dispose();
     }
 }

@@ -31,16 +31,16 @@ internal sealed record KqueuePlatform(
     /// regular file only while the offset is short of its end, and its poll(2) flag EV_POLL is one of the
     /// EV_SYSFLAGS that kevent strips from every change, so regular files are refused.
     /// </summary>
-    public static readonly KqueuePlatform MacOS = new("macOS", KeventLayout.Compact, -1, -2, -10, 0, 0, false) { RefusesRegularFiles = true };
+    public static readonly KqueuePlatform MacOS = new("macOS", KeventLayout.Compact, ReadFilter: -1, WriteFilter: -2, UserFilter: -10, ReadExtraFlags: 0, ReadExtraFflags: 0, SizeTCounts: false) { RefusesRegularFiles = true };
 
     /// <summary>FreeBSD ≥ 12 sys/sys/event.h: READ −1, WRITE −2, USER −11; 64-byte kevent with ext[4].</summary>
-    public static readonly KqueuePlatform FreeBSD = new("FreeBSD", KeventLayout.FreeBsd, -1, -2, -11, 0, KeventFlags.NOTE_FILE_POLL, false);
+    public static readonly KqueuePlatform FreeBSD = new("FreeBSD", KeventLayout.FreeBsd, ReadFilter: -1, WriteFilter: -2, UserFilter: -11, ReadExtraFlags: 0, ReadExtraFflags: KeventFlags.NOTE_FILE_POLL, SizeTCounts: false);
 
     /// <summary>OpenBSD sys/sys/event.h: READ −1, WRITE −2, USER −10 (older releases lack it: the queue then falls back to pipes); 32-byte kevent with int64 data.</summary>
-    public static readonly KqueuePlatform OpenBSD = new("OpenBSD", KeventLayout.Compact, -1, -2, -10, 0, 0, false);
+    public static readonly KqueuePlatform OpenBSD = new("OpenBSD", KeventLayout.Compact, ReadFilter: -1, WriteFilter: -2, UserFilter: -10, ReadExtraFlags: 0, ReadExtraFflags: 0, SizeTCounts: false);
 
     /// <summary>NetBSD sys/sys/event.h: filters are unsigned, READ 0, WRITE 1, USER 8; 40-byte kevent; __kevent50.</summary>
-    public static readonly KqueuePlatform NetBSD = new("NetBSD", KeventLayout.NetBsd, 0, 1, 8, 0, 0, true);
+    public static readonly KqueuePlatform NetBSD = new("NetBSD", KeventLayout.NetBsd, ReadFilter: 0, WriteFilter: 1, UserFilter: 8, ReadExtraFlags: 0, ReadExtraFflags: 0, SizeTCounts: true);
 
     /// <summary>
     /// libkqueue's include/sys/event.h on Linux: macOS's offsets, FreeBSD's USER −11. An emulation over
@@ -48,7 +48,7 @@ internal sealed record KqueuePlatform(
     /// (libkqueue)"): its EVFILT_READ reports a regular file only while the offset is short of its end,
     /// and then never again (src/linux/read.c), so regular files are refused as epoll refuses them.
     /// </summary>
-    public static readonly KqueuePlatform LibKqueue = new("Linux (libkqueue)", KeventLayout.Compact, -1, -2, -11, 0, 0, false)
+    public static readonly KqueuePlatform LibKqueue = new("Linux (libkqueue)", KeventLayout.Compact, ReadFilter: -1, WriteFilter: -2, UserFilter: -11, ReadExtraFlags: 0, ReadExtraFflags: 0, SizeTCounts: false)
     {
         RefusesRegularFiles = true,
         AddKeepsKnote = true,

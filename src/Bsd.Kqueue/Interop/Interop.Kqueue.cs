@@ -1,5 +1,6 @@
 using System;
 using System.Runtime.InteropServices;
+using EporeX.Unix;
 
 namespace EporeX.Bsd.Kqueue;
 
@@ -52,13 +53,5 @@ internal static partial class Interop
             platform.SizeTCounts
                 ? KeventSizeT(kq, changes, (nuint)nchanges, events, (nuint)nevents, timeout)
                 : KeventInt(kq, changes, nchanges, events, nevents, timeout);
-    }
-
-    /// <summary><c>struct timespec</c> of every 64-bit platform here: 64-bit seconds and nanoseconds.</summary>
-    [StructLayout(LayoutKind.Sequential)]
-    internal struct Timespec
-    {
-        public long Seconds;
-        public long Nanoseconds;
     }
 }

@@ -54,8 +54,22 @@ internal sealed unsafe class WakePipe : IDisposable
         }
     }
 
-    /// <summary>Empties the pipe, so that the read end is quiet until the next <see cref="Write"/>.</summary>
-    public void Drain() => Libc.Drain(_read.Fd);
+    /// <summary>
+    /// Empties the pipe, so that the read end is quiet until the next <see cref="Write"/>; after
+    /// <see cref="Dispose"/> it does nothing (the read end is referenced across the reads).
+    /// </summary>
+    public void Drain()
+    {
+        try
+        {
+            using var reference = new HandleReference(_read);
+            Libc.Drain(_read.Fd);
+        }
+        catch (ObjectDisposedException)
+        {
+            // closed meanwhile: nothing is left to drain
+        }
+    }
 
     public void Dispose()
     {

@@ -74,8 +74,8 @@ public sealed unsafe class KeventDeliveryTests
     {
         var p = KqueuePlatforms.ByName(name);
         var delivery = new KeventDelivery(p, userFilter: false);
-        delivery.SetKind(3, KeventDelivery.KindInterruptPipe);
-        delivery.SetKind(4, KeventDelivery.KindWakerPipe);
+        delivery.SetKind(3, DescriptorKind.InterruptPipe);
+        delivery.SetKind(4, DescriptorKind.WakerPipe);
         delivery.SetOwner(5, null);
         var events = Deliver(p, delivery, 3,
             new Returned(3, Read: true, Data: 1),
