@@ -234,96 +234,71 @@ public sealed partial class AsyncFd
 
     private unsafe int TryRead(int fd, Span<byte> buffer)
     {
-        if (Kind != IoKind.File)
+        if (Kind != IoKind.File && SettledBySocket(SocketIO.Receive(fd, buffer, out var error), error, out var received))
         {
-            var n = SocketIO.Receive(fd, buffer, out var error);
-            if (n >= 0)
-            {
-                return n;
-            }
-
-            if (error == SocketError.WouldBlock)
-            {
-                return -1;
-            }
-
-            if (error != SocketError.NotSocket || Kind == IoKind.Socket)
-            {
-                throw new SocketException((int)error);
-            }
-
-            Kind = IoKind.File; // a pipe, tty, eventfd…: read(2) from now on
+            return received;
         }
 
         fixed (byte* p = buffer)
         {
-            while (true)
+            nint n;
+            while ((n = Libc.Read(fd, p, (nuint)buffer.Length)) < 0 && Errno.Last == Errno.EINTR)
             {
-                var n = Libc.Read(fd, p, (nuint)buffer.Length);
-                if (n >= 0)
-                {
-                    return (int)n;
-                }
-
-                var errno = Errno.Last;
-                if (errno == Errno.EAGAIN)
-                {
-                    return -1;
-                }
-
-                if (errno != Errno.EINTR)
-                {
-                    throw IoError("read", errno);
-                }
             }
+
+            return FileResult(n, "read");
         }
     }
 
     private unsafe int TryWrite(int fd, ReadOnlySpan<byte> buffer)
     {
-        if (Kind != IoKind.File)
+        if (Kind != IoKind.File && SettledBySocket(SocketIO.Send(fd, buffer, out var error), error, out var sent))
         {
-            var n = SocketIO.Send(fd, buffer, out var error);
-            if (n >= 0)
-            {
-                return n;
-            }
-
-            if (error == SocketError.WouldBlock)
-            {
-                return -1;
-            }
-
-            if (error != SocketError.NotSocket || Kind == IoKind.Socket)
-            {
-                throw new SocketException((int)error);
-            }
-
-            Kind = IoKind.File;
+            return sent;
         }
 
         fixed (byte* p = buffer)
         {
-            while (true)
+            nint n;
+            while ((n = Libc.Write(fd, p, (nuint)buffer.Length)) < 0 && Errno.Last == Errno.EINTR)
             {
-                var n = Libc.Write(fd, p, (nuint)buffer.Length);
-                if (n >= 0)
-                {
-                    return (int)n;
-                }
-
-                var errno = Errno.Last;
-                if (errno == Errno.EAGAIN)
-                {
-                    return -1;
-                }
-
-                if (errno != Errno.EINTR)
-                {
-                    throw IoError("write", errno);
-                }
             }
+
+            return FileResult(n, "write");
         }
+    }
+
+    /// <summary>
+    /// The outcome of a recv/send: true with the byte count, or -1 for would-block; false when the
+    /// descriptor turned out not to be a socket (a pipe, tty, eventfd…), which read/write serve from now on.
+    /// </summary>
+    private bool SettledBySocket(int n, SocketError error, out int result)
+    {
+        result = n >= 0 ? n : -1;
+        if (n >= 0 || error == SocketError.WouldBlock)
+        {
+            return true;
+        }
+
+        if (error != SocketError.NotSocket || Kind == IoKind.Socket)
+        {
+            throw new SocketException((int)error);
+        }
+
+        Kind = IoKind.File;
+        return false;
+    }
+
+    /// <summary>The outcome of a read/write that EINTR no longer interrupts: the byte count, -1 for EAGAIN, else an error.</summary>
+    private int FileResult(nint n, string call)
+    {
+        if (n >= 0)
+        {
+            return (int)n;
+        }
+
+        var errno = Errno.Last;
+        return errno == Errno.EAGAIN ? -1 : throw IoError(call, errno);
     }
 
     private IOException IoError(string call, int errno) =>

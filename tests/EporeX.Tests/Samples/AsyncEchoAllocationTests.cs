@@ -20,7 +20,7 @@ namespace EporeX.Tests.Samples;
 public sealed class AsyncEchoAllocationTests
 {
     private const int Messages = 2_000;
-    private const int Windows = 5;
+    private const int Windows = 10;
 
     [SkippableTheory]
     [MemberData(nameof(EchoServerTests.AsyncModes), MemberType = typeof(EchoServerTests))]
