@@ -19,6 +19,9 @@ internal readonly record struct KeventLayout(int Size, int FilterWidth, int Flag
     public const int IdentOffset = 0;
     public const int FilterOffset = 8;
 
+    /// <summary>The largest <see cref="Size"/> of any OS (FreeBSD's), in 64-bit words: room for one kevent of any layout on the stack.</summary>
+    public const int MaxWords = 64 / sizeof(ulong);
+
     /// <summary>macOS (xnu bsd/sys/event.h, <c>#pragma pack(4)</c>), OpenBSD and libkqueue: 32 bytes.</summary>
     public static readonly KeventLayout Compact = new(32, 2, 10, 2, 12, 16, 24);
 

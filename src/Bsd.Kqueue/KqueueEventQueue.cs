@@ -297,7 +297,7 @@ public sealed unsafe class KqueueEventQueue : IEventQueue
         }
 
         using var held = reference;
-        var change = stackalloc ulong[8];
+        var change = stackalloc ulong[KeventLayout.MaxWords];
         _layout.Write((byte*)change, ident, _platform.UserFilter!.Value, 0, NOTE_TRIGGER, udata);
         if (Interop.Kqueue.Kevent(_platform, _kqueue.Fd, change, 1, null, 0, null) < 0)
         {
@@ -312,8 +312,8 @@ public sealed unsafe class KqueueEventQueue : IEventQueue
     /// <summary>One change with a receipt; returns its errno (0 on success).</summary>
     internal int ApplyOne(ulong ident, int filter, uint flags, uint fflags, ulong udata, long data = 0)
     {
-        var change = stackalloc ulong[8];
-        var receipt = stackalloc ulong[8];
+        var change = stackalloc ulong[KeventLayout.MaxWords];
+        var receipt = stackalloc ulong[KeventLayout.MaxWords];
         _layout.Write((byte*)change, ident, filter, flags, fflags, udata, data);
         var zero = default(Timespec); // change-only calls must never block: a null timeout would wait for an event
         var n = Interop.Kqueue.Kevent(_platform, _kqueue.Fd, change, 1, receipt, 1, &zero);
@@ -340,9 +340,8 @@ public sealed unsafe class KqueueEventQueue : IEventQueue
             return;
         }
 
-        const int Stride = 64 / sizeof(ulong); // room for the largest layout (FreeBSD's 64 bytes)
-        var list = stackalloc ulong[KqueueTranslation.MaxChanges * Stride];
-        var receipts = stackalloc ulong[KqueueTranslation.MaxChanges * Stride];
+        var list = stackalloc ulong[KqueueTranslation.MaxChanges * KeventLayout.MaxWords];
+        var receipts = stackalloc ulong[KqueueTranslation.MaxChanges * KeventLayout.MaxWords];
         var size = _layout.Size;
         for (var i = 0; i < changes.Length; i++)
         {
