@@ -69,6 +69,20 @@ public sealed record CloseOp(int End) : Op
     public override string ToString() => $"close {EndName(End)}";
 }
 
+/// <summary>
+/// Arms the program's one-shot <see cref="TimerSource"/>: due now (100 ns, so the next wait reports it) or
+/// in an hour (no wait of the program reports it). Arming again replaces the schedule.
+/// </summary>
+public sealed record ArmTimerOp(bool DueNow) : Op
+{
+    public override string ToString() => DueNow ? "arm timer, due now" : "arm timer, due in an hour";
+}
+
+public sealed record DisarmTimerOp : Op
+{
+    public override string ToString() => "disarm timer";
+}
+
 public sealed record WakeOp : Op
 {
     public override string ToString() => "wake";

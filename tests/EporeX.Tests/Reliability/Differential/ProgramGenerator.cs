@@ -39,6 +39,8 @@ public static class ProgramGenerator
             (1, end.Select(e => (Op)new ShutdownOp(e))),
             (1, end.Select(e => (Op)new CloseOp(e))),
             (1, Gen.Constant<Op>(new WakeOp())),
+            (2, Gen.Elements(true, true, false).Select(now => (Op)new ArmTimerOp(now))),
+            (1, Gen.Constant<Op>(new DisarmTimerOp())),
             (5, Gen.Constant<Op>(new WaitOp())));
     }
 

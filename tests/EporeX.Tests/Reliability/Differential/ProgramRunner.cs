@@ -14,6 +14,7 @@ public static class ProgramRunner
     {
         using var poll = Backends.Open(backend);
         using var waker = new Waker(poll.Registry, new Token(ReadinessModel.WakerToken));
+        using var timer = poll.Capabilities.Timers ? new TimerSource(poll.Registry, new Token(ReadinessModel.TimerToken)) : null;
         var model = new ReadinessModel(poll.Capabilities);
         var fds = new int[2 * Op.MaxPairs];
         Array.Fill(fds, -1);
@@ -40,6 +41,10 @@ public static class ProgramRunner
                     foreach (var e in events)
                     {
                         observed.Add(new ObservedEvent(e.Token.Value, e.IsReadable, e.IsWritable, e.IsReadClosed));
+                        if (e.Token.Value == ReadinessModel.TimerToken && timer!.Consume() < 1)
+                        {
+                            Fail(backend, i, op, "the timer was reported but Consume() found no expiration", before);
+                        }
                     }
 
                     var problem = model.Wait(observed, out var canonical);
@@ -53,7 +58,7 @@ public static class ProgramRunner
                 }
 
                 var expected = model.Step(op);
-                var actual = Execute(poll, waker, fds, ref pairs, op);
+                var actual = Execute(poll, waker, timer, fds, ref pairs, op);
                 if (actual != expected)
                 {
                     Fail(backend, i, op, $"expected {expected}, got {actual}", before);
@@ -76,7 +81,7 @@ public static class ProgramRunner
         return trace;
     }
 
-    private static string Execute(Poll poll, Waker waker, int[] fds, ref int pairs, Op op)
+    private static string Execute(Poll poll, Waker waker, TimerSource? timer, int[] fds, ref int pairs, Op op)
     {
         var registry = poll.Registry;
         try
@@ -114,6 +119,12 @@ public static class ProgramRunner
                     return "ok";
                 case WakeOp:
                     waker.Wake();
+                    return "ok";
+                case ArmTimerOp a:
+                    timer!.Arm(a.DueNow ? TimeSpan.FromTicks(1) : TimeSpan.FromHours(1));
+                    return "ok";
+                case DisarmTimerOp:
+                    timer!.Disarm();
                     return "ok";
                 default:
                     throw new ArgumentOutOfRangeException(nameof(op), op, null);

@@ -35,10 +35,12 @@ public readonly record struct ObservedEvent(ulong Token, bool Readable, bool Wri
 public sealed class ReadinessModel(EventQueueCapabilities capabilities)
 {
     public const ulong WakerToken = 999;
+    public const ulong TimerToken = 998;
 
     private readonly End[] _ends = Enumerable.Range(0, 2 * Op.MaxPairs).Select(_ => new End()).ToArray();
     private int _pairs;
     private bool _wakePending;
+    private bool _timerDue; // a one-shot deadline has passed (or will, within the next wait) and is not consumed
 
     /// <summary>Whether the step can run: steps on ends that do not exist, are closed, or would hit a dead peer are skipped.</summary>
     public bool Applies(Op op) => op switch
@@ -51,6 +53,7 @@ public sealed class ReadinessModel(EventQueueCapabilities capabilities)
         ReadAllOp r => Alive(r.End),
         ShutdownOp s => Alive(s.End) && !_ends[s.End].ShutWr,
         CloseOp c => Alive(c.End),
+        ArmTimerOp or DisarmTimerOp => capabilities.Timers,
         _ => true,
     };
 
@@ -127,6 +130,12 @@ public sealed class ReadinessModel(EventQueueCapabilities capabilities)
             case WakeOp:
                 _wakePending = true;
                 return "ok";
+            case ArmTimerOp a:
+                _timerDue = a.DueNow; // a new schedule drops an expiration not yet consumed
+                return "ok";
+            case DisarmTimerOp:
+                _timerDue = false;
+                return "ok";
             default:
                 throw new System.ArgumentOutOfRangeException(nameof(op), op, null);
         }
@@ -166,6 +175,22 @@ public sealed class ReadinessModel(EventQueueCapabilities capabilities)
         }
 
         _wakePending = false;
+
+        if (byToken.Remove(TimerToken))
+        {
+            if (!_timerDue)
+            {
+                problems.Append("timer reported before its deadline, or after Disarm or a new schedule; ");
+            }
+
+            shown.Add("timer");
+        }
+        else if (_timerDue)
+        {
+            problems.Append("timer due but not reported; ");
+        }
+
+        _timerDue = false; // the runner consumes every expiration a wait reports
 
         for (var i = 0; i < _ends.Length; i++)
         {
