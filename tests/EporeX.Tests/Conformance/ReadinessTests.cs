@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using EporeX.Tests.Support;
 
 namespace EporeX.Tests.Conformance;
@@ -184,32 +182,6 @@ public sealed class ReadinessTests
 
             Native.Close(w);
         }
-    }
-
-    [SkippableTheory]
-    [MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
-    public void A_refused_connect_reports_an_error_or_a_closed_socket(string backend)
-    {
-        using var poll = Backends.Open(backend);
-        int port;
-        using (var probe = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp))
-        {
-            probe.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-            port = ((IPEndPoint)probe.LocalEndPoint!).Port; // closed again at once: nobody listens there
-        }
-
-        using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { Blocking = false };
-        try
-        {
-            client.Connect(new IPEndPoint(IPAddress.Loopback, port));
-        }
-        catch (SocketException e) when (e.SocketErrorCode is SocketError.WouldBlock or SocketError.InProgress or SocketError.ConnectionRefused)
-        {
-        }
-
-        poll.Registry.Register(client, T, Interest.Readable | Interest.Writable);
-        var ev = poll.WaitFor(T);
-        Assert.True(ev.IsError || ev.IsWriteClosed, ev.ToString());
     }
 
     [SkippableTheory]
