@@ -32,6 +32,13 @@ internal sealed record DemoSettings(ChildScript Script, TimeSpan Timeout, TimeSp
 internal sealed record DemoResult(DemoSettings Settings, Timeline AsyncFd, bool PipeWasNonBlocking, Timeline FileStream, Timeline ProcessStream)
 {
     /// <summary>
+    /// How late the latest timeout timer of any reader fired. A run is conclusive only while this stays
+    /// well under the gap between the timeout and the next line: a timer that fires after the line came
+    /// cannot show whether a read honours its token.
+    /// </summary>
+    public double TimerLateMs => Math.Max(AsyncFd.MaxTimerLateMs, Math.Max(FileStream.MaxTimerLateMs, ProcessStream.MaxTimerLateMs));
+
+    /// <summary>
     /// One line on what the timeout did: cancelled (how long after it was due) and whether the next line was
     /// still read, or not cancelled (how long the read went on past it).
     /// </summary>

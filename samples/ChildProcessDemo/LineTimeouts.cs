@@ -16,9 +16,11 @@ internal static class LineTimeouts
 
     /// <summary>
     /// Reads until the end of the stream. A read that returns a line more than <paramref name="grace"/>
-    /// after its timeout fired has ignored the cancellation: it is noted as <see cref="StepKind.NotCancelled"/>.
-    /// (Judged from the outcome and its time, not from a race with a timer, so a busy thread pool that runs
-    /// timers late cannot change the verdict.)
+    /// after its token was cancelled has ignored the cancellation: it is noted as <see cref="StepKind.NotCancelled"/>.
+    /// Judged from when the cancellation really happened, not from when it was due: a busy thread pool runs
+    /// the timeout's timer late, and no read can honour a cancellation before it happens. Each step keeps
+    /// how late that timer was (<see cref="Step.TimerLateMs"/>), so a caller can tell a run that showed
+    /// nothing because the machine was too busy.
     /// </summary>
     public static async Task RunAsync(Func<CancellationToken, ValueTask<string?>> readLine, Timeline timeline, TimeSpan timeout, TimeSpan grace, TimeSpan limit)
     {
@@ -33,7 +35,8 @@ internal static class LineTimeouts
                     cts = new CancellationTokenSource();
                 }
 
-                var start = timeline.Now;
+                var cancel = new CancelTime(timeline, timeline.Now, timeout);
+                using var noted = cts.Token.UnsafeRegister(static state => ((CancelTime)state!).Note(), cancel);
                 cts.CancelAfter(timeout);
                 string? line;
                 try
@@ -43,19 +46,14 @@ internal static class LineTimeouts
                 }
                 catch (OperationCanceledException) when (cts.IsCancellationRequested)
                 {
-                    timeline.Add(StepKind.TimedOut, start);
+                    timeline.Add(StepKind.TimedOut, cancel.StartMs, timerLateMs: cancel.LateMs());
                     continue;
                 }
 
-                if (timeline.Now - start > (timeout + grace).TotalMilliseconds)
-                {
-                    timeline.Add(StepKind.NotCancelled, start, line ?? "(end of stream)");
-                }
-                else
-                {
-                    timeline.Add(line is null ? StepKind.EndOfStream : StepKind.Line, start, line);
-                }
-
+                var kind = timeline.Now - cancel.CancelledMs > grace.TotalMilliseconds ? StepKind.NotCancelled
+                    : line is null ? StepKind.EndOfStream
+                    : StepKind.Line;
+                timeline.Add(kind, cancel.StartMs, kind == StepKind.NotCancelled ? line ?? "(end of stream)" : line, cancel.LateMs());
                 if (line is null)
                 {
                     return;
@@ -65,6 +63,28 @@ internal static class LineTimeouts
         finally
         {
             cts.Dispose();
+        }
+    }
+
+    /// <summary>When one read's timeout was due and when its token was really cancelled.</summary>
+    private sealed class CancelTime(Timeline timeline, double startMs, TimeSpan timeout)
+    {
+        private readonly double _dueMs = startMs + timeout.TotalMilliseconds;
+        private double _cancelledMs = double.NaN;
+
+        public double StartMs => startMs;
+
+        /// <summary>When the token was cancelled; NaN while it has not been (then no comparison holds).</summary>
+        public double CancelledMs => Volatile.Read(ref _cancelledMs);
+
+        public void Note() => Volatile.Write(ref _cancelledMs, timeline.Now);
+
+        /// <summary>How late the timer fired (0 when on time); up to now when it is due and has not fired yet.</summary>
+        public double LateMs()
+        {
+            var now = timeline.Now;
+            var at = double.IsNaN(CancelledMs) ? now : CancelledMs;
+            return Math.Max(0, at - _dueMs);
         }
     }
 }

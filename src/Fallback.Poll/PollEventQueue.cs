@@ -20,6 +20,8 @@ public sealed unsafe class PollEventQueue : IEventQueue
 {
     private readonly Lock _gate = new();
     private readonly PollSet _set = new(Interop.Poll.RdHup);
+    private readonly PollDeadlines _deadlines = new();
+    private readonly bool _timerFd;
     private PollWaker[] _wakers = [];
     private int _wakerCount;
     private bool _polling;
@@ -29,7 +31,22 @@ public sealed unsafe class PollEventQueue : IEventQueue
     /// <summary>Creates the queue and its notification pipe.</summary>
     /// <exception cref="EventQueueException">pipe failed (EMFILE…).</exception>
     public PollEventQueue()
+        : this(timerFd: OperatingSystem.IsLinux())
     {
+    }
+
+    /// <param name="timerFd">
+    /// True: timers are timerfds in the pollfd set (Linux). False: timers are deadlines folded into poll()'s
+    /// timeout, as on every other system; the tests use it to run that path on Linux too.
+    /// </param>
+    internal PollEventQueue(bool timerFd)
+    {
+        _timerFd = timerFd;
+        Capabilities = new(Interop.Poll.Interests, Edge: false, Oneshot: true, RegularFiles: true)
+        {
+            Timers = true,
+            ProcessExit = OperatingSystem.IsLinux() && LinuxLibc.HasPidFd,
+        };
         try
         {
             Notifier = new PollNotifier();
@@ -46,14 +63,10 @@ public sealed unsafe class PollEventQueue : IEventQueue
 
     /// <summary>
     /// Readable, Writable, and Priority where poll() reports out-of-band data (not on macOS); Level and
-    /// Oneshot (poll(2) has no edge); regular files (always ready).
+    /// Oneshot (poll(2) has no edge); regular files (always ready); timers everywhere; process exit on
+    /// Linux 5.3+ (pidfd).
     /// </summary>
-    public EventQueueCapabilities Capabilities { get; } =
-        new(Interop.Poll.Interests, Edge: false, Oneshot: true, RegularFiles: true)
-        {
-            Timers = OperatingSystem.IsLinux(),
-            ProcessExit = OperatingSystem.IsLinux() && LinuxLibc.HasPidFd,
-        };
+    public EventQueueCapabilities Capabilities { get; }
 
     internal PollNotifier Notifier { get; }
 
@@ -139,6 +152,10 @@ public sealed unsafe class PollEventQueue : IEventQueue
                 {
                     milliseconds = 0;
                 }
+                else if (_deadlines.Count > 0)
+                {
+                    milliseconds = _deadlines.Clamp(milliseconds);
+                }
 
                 entries = _set.Entries;
                 entryCount = _set.EntryCount;
@@ -160,6 +177,11 @@ public sealed unsafe class PollEventQueue : IEventQueue
                 if (n >= 0 && !_interrupted)
                 {
                     delivered = DeliverWakes(events);
+                    if (_deadlines.Count > 0)
+                    {
+                        delivered = _deadlines.Deliver(events, delivered);
+                    }
+
                     delivered = _set.Deliver(events, delivered, n - (notified ? 1 : 0));
                 }
             }
@@ -206,9 +228,13 @@ public sealed unsafe class PollEventQueue : IEventQueue
         return waker;
     }
 
-    /// <summary>A timerfd in the pollfd set (Linux): see <see cref="PollTimer"/>.</summary>
+    /// <summary>
+    /// A timerfd in the pollfd set on Linux (<see cref="PollTimer"/>); elsewhere a deadline that the wait
+    /// folds into poll()'s timeout (<see cref="PollDeadlineTimer"/>), so it fires within about a
+    /// millisecond of its time, never before.
+    /// </summary>
     public IEventQueueTimer CreateTimer(Token token) =>
-        Capabilities.Timers ? new PollTimer(this, token) : throw new NotSupportedException("The poll backend hosts timers only on Linux (timerfd).");
+        _timerFd ? new PollTimer(this, token) : new PollDeadlineTimer(this, token);
 
     /// <summary>A pidfd in the pollfd set (Linux 5.3+): see <see cref="PollProcessWatch"/>.</summary>
     public IDisposable CreateProcessExit(Token token, int pid) =>
@@ -244,6 +270,32 @@ public sealed unsafe class PollEventQueue : IEventQueue
 
             _set.Add(fd, registration, readHangUp: false, drain);
             NotifyIfPolling();
+        }
+    }
+
+    /// <summary>Arms (<paramref name="due"/> not null) or disarms a deadline timer; a Wait blocked in poll() takes the new deadline at once.</summary>
+    internal void ChangeDeadline(PollDeadlineTimer timer, TimeSpan? due, TimeSpan? period)
+    {
+        lock (_gate)
+        {
+            if (due is { } d)
+            {
+                _deadlines.Arm(timer, d, period);
+            }
+            else
+            {
+                _deadlines.Disarm(timer);
+            }
+
+            NotifyIfPolling();
+        }
+    }
+
+    internal long ConsumeDeadline(PollDeadlineTimer timer)
+    {
+        lock (_gate)
+        {
+            return _deadlines.Consume(timer);
         }
     }
 

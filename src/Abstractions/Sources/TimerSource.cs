@@ -10,7 +10,8 @@ namespace EporeX;
 /// </summary>
 /// <remarks>
 /// <para>Mechanism: a timerfd (CLOCK_MONOTONIC) on epoll and poll(2) on Linux, EVFILT_TIMER on kqueue
-/// (nanoseconds where the OS has NOTE_NSECONDS). <see cref="EventQueueCapabilities.Timers"/> tells whether
+/// (nanoseconds where the OS has NOTE_NSECONDS), and on poll(2) elsewhere a deadline the wait folds into
+/// poll()'s timeout (millisecond granularity). <see cref="EventQueueCapabilities.Timers"/> tells whether
 /// a backend hosts timers.</para>
 /// <para>Semantics, the same on every backend: an expiration never comes early; a wait reports the token
 /// once for one or more expirations since the timer's previous event (edge-like: an expiration you do not

@@ -13,7 +13,7 @@ public sealed class ResourceTests
         Backends.Open(backend).Dispose(); // skip early where unsupported
         using var endpoint = Endpoint.Create(Endpoint.SocketPair);
         Cycle(backend, endpoint); // warm-up: lazy runtime descriptors open now, not during the count
-        var before = OpenDescriptors.Count();
+        var before = OpenDescriptors.Settled();
 
         for (var i = 0; i < 1000; i++)
         {
@@ -49,18 +49,7 @@ public sealed class ResourceTests
             Assert.True(readable >= 1);
         }
 
-        for (var i = 0; i < 200; i++)
-        {
-            Round();
-        }
-
-        var before = GC.GetAllocatedBytesForCurrentThread();
-        for (var i = 0; i < 1000; i++)
-        {
-            Round();
-        }
-
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Allocations.AssertNone(Round);
     }
 
     [SkippableTheory]
@@ -69,20 +58,11 @@ public sealed class ResourceTests
     {
         using var poll = Backends.Open(backend);
         using var endpoint = Endpoint.Create(Endpoint.SocketPair);
-        for (var i = 0; i < 200; i++)
+        Allocations.AssertNone(() =>
         {
             endpoint.Register(poll.Registry, new Token(1), Interest.Readable);
             endpoint.Deregister(poll.Registry);
-        }
-
-        var before = GC.GetAllocatedBytesForCurrentThread();
-        for (var i = 0; i < 1000; i++)
-        {
-            endpoint.Register(poll.Registry, new Token(1), Interest.Readable);
-            endpoint.Deregister(poll.Registry);
-        }
-
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        });
     }
 
     private static void Cycle(string backend, Endpoint endpoint)

@@ -86,20 +86,14 @@ public sealed class MetricsTests
         using var recorder = new MetricsRecorder(name + "-elsewhere"); // listens to every instrument, keeps nothing of ours
         using var waker = new Waker(poll.Registry, new Token(1));
         var events = new Events(8);
-        for (var i = 0; i < 100; i++)
-        {
-            waker.Wake();
-            poll.Wait(events, TimeSpan.Zero); // warm up: JIT tiers, the listener's first callbacks
-        }
-
-        var before = GC.GetAllocatedBytesForCurrentThread();
-        for (var i = 0; i < 1000; i++)
-        {
-            waker.Wake();
-            poll.Wait(events, TimeSpan.Zero);
-        }
-
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Allocations.AssertNone(
+            () =>
+            {
+                waker.Wake();
+                poll.Wait(events, TimeSpan.Zero);
+            },
+            warmUp: 100,
+            perBlock: 1000); // the warm-up also takes the listener's first callbacks
     }
 
     [Fact]

@@ -15,6 +15,9 @@ namespace EporeX.Tests.Samples;
 /// </summary>
 public sealed class ChildProcessDemoTests
 {
+    /// <summary>Half the gap between the quick script's timeout (1.7 s) and its next line (2.7 s).</summary>
+    private const double InconclusiveAfterMs = 500;
+
     [SkippableTheory]
     [MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
     public async Task The_AsyncFd_timeout_cancels_and_the_next_line_is_still_read(string backend)
@@ -22,7 +25,16 @@ public sealed class ChildProcessDemoTests
         Backends.Open(backend).Dispose(); // skips (or fails, when required) a backend that cannot run here
         await using var loop = new EventLoop(new EventLoopOptions { Backend = backend });
         var settings = Demo.Quick;
+
+        // On a loaded machine the thread pool may run a timeout's timer so late that the next line comes
+        // first; such a run shows nothing either way, so it is run again (a few times at most).
         var result = await Demo.RunAsync(loop, settings).WaitAsync(TimeSpan.FromSeconds(30));
+        for (var attempt = 1; attempt < 3 && result.TimerLateMs > InconclusiveAfterMs; attempt++)
+        {
+            result = await Demo.RunAsync(loop, settings).WaitAsync(TimeSpan.FromSeconds(30));
+        }
+
+        Assert.True(result.TimerLateMs <= InconclusiveAfterMs, $"three runs in a row had a timeout timer {result.TimerLateMs:F0} ms late: the machine is too busy to show anything");
 
         // a, b, one timeout or more (a loaded machine may start the child late), c, the end.
         var steps = result.AsyncFd.Steps;
@@ -33,7 +45,7 @@ public sealed class ChildProcessDemoTests
         foreach (var timedOut in steps.Where(s => s.Kind == StepKind.TimedOut))
         {
             // It ends when the timeout fires (a timer may fire a tick early; a busy pool may run it late).
-            Assert.InRange(timedOut.EndMs - timedOut.StartMs, timeout - 20, timeout + Waiting.Arrives.TotalMilliseconds);
+            Assert.InRange(timedOut.EndMs - timedOut.StartMs, timeout - 20, timeout + timedOut.TimerLateMs + Waiting.Arrives.TotalMilliseconds);
         }
 
         // The #127594 case: the timeout fired but the FileStream read went on until the child wrote c.

@@ -33,12 +33,18 @@ public static class Backends
     public static TheoryData<string, string> WithDuplexKindsAndThirdParty() => Cross(Providers(), Endpoint.DuplexKinds);
 
     /// <summary>
+    /// Every backend, and the poll(2) backend once more with the timers it uses where there is no timerfd
+    /// (<see cref="PollDeadlineTimersProvider"/>), for the timer theories.
+    /// </summary>
+    public static TheoryData<string> WithTimers() => Names(EventQueue.CreateProviders().Append(new PollDeadlineTimersProvider()));
+
+    /// <summary>
     /// A Poll on <paramref name="backend"/>, or a skip with the reason it cannot run here. A backend named in
     /// <c>EPOREX_REQUIRE_BACKENDS</c> (comma-separated; the CI matrix sets it per OS) fails instead of skipping.
     /// </summary>
     public static Poll Open(string backend)
     {
-        var provider = Providers().Single(p => p.Name == backend);
+        var provider = Openable().Single(p => p.Name == backend);
         var required = (Environment.GetEnvironmentVariable("EPOREX_REQUIRE_BACKENDS") ?? "")
             .Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
         Assert.True(provider.Support.IsSupported || !required.Contains(backend, StringComparer.OrdinalIgnoreCase),
@@ -52,6 +58,8 @@ public static class Backends
         Skip.IfNot(poll.Capabilities.Supports(mode), $"{poll.Backend} does not support PollMode.{mode} ({poll.Capabilities})");
 
     private static IEnumerable<IEventQueueProvider> Providers() => EventQueue.CreateProviders().Append(new SimplePollProvider());
+
+    private static IEnumerable<IEventQueueProvider> Openable() => Providers().Append(new PollDeadlineTimersProvider());
 
     private static TheoryData<string> Names(IEnumerable<IEventQueueProvider> providers)
     {

@@ -1,4 +1,6 @@
+using System;
 using System.IO;
+using System.Threading;
 
 namespace EporeX.Tests.Support;
 
@@ -9,5 +11,32 @@ public static class OpenDescriptors
     {
         var folder = Directory.Exists("/proc/self/fd") ? "/proc/self/fd" : "/dev/fd";
         return Directory.GetFiles(folder).Length;
+    }
+
+    /// <summary>
+    /// The count once earlier tests' leftovers are gone: their undisposed handles finalized (a finalizer
+    /// that closes one during a later count would make it look as if descriptors vanished) and the count
+    /// steady over 100 ms (at most 2 s). Take it before a count's baseline, not after: a collection then
+    /// would also close what the code under test forgot to dispose and hide the leak.
+    /// </summary>
+    public static int Settled()
+    {
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+        var count = Count();
+        for (var i = 0; i < 20; i++)
+        {
+            Thread.Sleep(100);
+            var next = Count();
+            if (next == count)
+            {
+                break;
+            }
+
+            count = next;
+        }
+
+        return count;
     }
 }

