@@ -54,6 +54,43 @@ public sealed partial class AsyncFd
     /// <remarks>Disposing the stream does not dispose this AsyncFd, nor close the descriptor.</remarks>
     public Stream AsStream() => new AsyncFdStream(this);
 
+    /// <summary>
+    /// Runs a non-blocking operation of your own once the descriptor is ready for <paramref name="interest"/>,
+    /// and again after each new readiness for as long as it would block: tokio's <c>async_io</c>. For what
+    /// <see cref="ReadAsync"/> and <see cref="WriteAsync"/> do not cover (recvfrom, accept, ioctl, a
+    /// device's own calls).
+    /// </summary>
+    /// <param name="interest">What the operation needs: a non-empty part of what the descriptor was registered for.</param>
+    /// <param name="state">Passed to <paramref name="operation"/>.</param>
+    /// <param name="operation">One attempt; false when it would block. Use a static lambda.</param>
+    /// <param name="cancellationToken">Cancels the wait between attempts; the registration stays.</param>
+    /// <returns>The result of the first attempt that did not block. Completes at once, allocating nothing, when the readiness is known and the attempt succeeds.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="operation"/> is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="interest"/> is empty or not part of the registration.</exception>
+    /// <exception cref="InvalidOperationException">Another wait for the same direction is pending.</exception>
+    /// <exception cref="ObjectDisposedException">The descriptor or its loop is disposed (also when it happens while waiting).</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    /// <typeparam name="TState">The type of <paramref name="state"/>.</typeparam>
+    /// <typeparam name="TResult">The type of the result.</typeparam>
+    public ValueTask<TResult> IoAsync<TState, TResult>(Interest interest, TState state, NonBlockingOperation<TState, TResult> operation, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(operation);
+#pragma warning disable CA2012 // each ValueTask is consumed once: by Result when it completed at once, else by the await in IoSlowAsync
+        var ready = WaitAsync(interest, Timeout.Infinite, cancellationToken);
+        if (ready.IsCompletedSuccessfully)
+        {
+            if (ready.Result.TryIo(state, operation, out var result))
+            {
+                return new ValueTask<TResult>(result);
+            }
+
+            ready = WaitAsync(interest, Timeout.Infinite, cancellationToken);
+        }
+#pragma warning restore CA2012
+
+        return IoSlowAsync(ready, interest, state, operation, cancellationToken);
+    }
+
     internal ValueTask<int> ReadCoreAsync(Memory<byte> buffer, int timeout, CancellationToken cancellationToken)
     {
         ThrowIfClosed();
@@ -169,6 +206,21 @@ public sealed partial class AsyncFd
         if ((Interest & interest) == 0)
         {
             throw new NotSupportedException($"Descriptor {Descriptor} was registered for {Interest}, not {interest}.");
+        }
+    }
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<TResult> IoSlowAsync<TState, TResult>(ValueTask<ReadyGuard> ready, Interest interest, TState state, NonBlockingOperation<TState, TResult> operation, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var guard = await ready.ConfigureAwait(false);
+            if (guard.TryIo(state, operation, out var result))
+            {
+                return result;
+            }
+
+            ready = WaitAsync(interest, Timeout.Infinite, cancellationToken);
         }
     }
 

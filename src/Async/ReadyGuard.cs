@@ -57,6 +57,27 @@ public readonly struct ReadyGuard : IEquatable<ReadyGuard>
     /// </summary>
     public void ClearReady() => _owner?.Clear(Ready, _interest, _readTick, _writeTick);
 
+    /// <summary>
+    /// Runs <paramref name="operation"/> once and, when it would block, clears the readiness this guard saw
+    /// (<see cref="ClearReady"/>), so that the next await waits for the kernel: tokio's <c>try_io</c>.
+    /// </summary>
+    /// <returns>True with the operation's result; false when it would block.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="operation"/> is null.</exception>
+    /// <remarks>An exception from <paramref name="operation"/> propagates and leaves the readiness as it was.</remarks>
+    /// <typeparam name="TState">The type of <paramref name="state"/>.</typeparam>
+    /// <typeparam name="TResult">The type of the result.</typeparam>
+    public bool TryIo<TState, TResult>(TState state, NonBlockingOperation<TState, TResult> operation, out TResult result)
+    {
+        ArgumentNullException.ThrowIfNull(operation);
+        if (operation(state, out result))
+        {
+            return true;
+        }
+
+        ClearReady();
+        return false;
+    }
+
     /// <inheritdoc />
     public bool Equals(ReadyGuard other) =>
         ReferenceEquals(_owner, other._owner) && Ready == other.Ready && _interest == other._interest
