@@ -139,53 +139,10 @@ public sealed unsafe class PollEventQueue : IEventQueue
         while (!_interrupted)
         {
             var milliseconds = left.Milliseconds;
-            Interop.PollFd* entries;
-            int entryCount;
-            lock (_gate)
-            {
-                if (_set.Dirty)
-                {
-                    _set.Rebuild(Notifier.ReadFd);
-                }
-
-                if (AnyWakerPending())
-                {
-                    milliseconds = 0;
-                }
-                else if (_deadlines.Count > 0)
-                {
-                    milliseconds = _deadlines.Clamp(milliseconds);
-                }
-
-                entries = _set.Entries;
-                entryCount = _set.EntryCount;
-                _polling = true;
-            }
-
+            var entries = BeginPoll(ref milliseconds, out var entryCount);
             var n = Interop.Poll.Call(entries, entryCount, milliseconds);
             var errno = n < 0 ? Errno.Last : 0;
-            var notified = n > 0 && entries[0].Revents != 0;
-            if (notified)
-            {
-                Notifier.Acknowledge();
-            }
-
-            var delivered = 0;
-            lock (_gate)
-            {
-                _polling = false;
-                if (n >= 0 && !_interrupted)
-                {
-                    delivered = DeliverWakes(events);
-                    if (_deadlines.Count > 0)
-                    {
-                        delivered = _deadlines.Deliver(events, delivered);
-                    }
-
-                    delivered = _set.Deliver(events, delivered, n - (notified ? 1 : 0));
-                }
-            }
-
+            var delivered = EndPoll(events, entries, n);
             if (n < 0 && errno != Errno.EINTR && errno != Errno.EAGAIN)
             {
                 throw EventQueueErrors.Kernel("poll", errno);
@@ -323,6 +280,65 @@ public sealed unsafe class PollEventQueue : IEventQueue
 
             _wakers[index] = _wakers[--_wakerCount];
             _wakers[_wakerCount] = null!;
+        }
+    }
+
+    /// <summary>
+    /// Readies the pollfd array for one poll() (rebuilt if the table changed) and shortens the timeout for
+    /// a pending wake (0) or the earliest timer deadline. From here until <see cref="EndPoll"/>, a change on
+    /// another thread writes to the notification pipe.
+    /// </summary>
+    private Interop.PollFd* BeginPoll(ref int milliseconds, out int entryCount)
+    {
+        lock (_gate)
+        {
+            if (_set.Dirty)
+            {
+                _set.Rebuild(Notifier.ReadFd);
+            }
+
+            if (AnyWakerPending())
+            {
+                milliseconds = 0;
+            }
+            else if (_deadlines.Count > 0)
+            {
+                milliseconds = _deadlines.Clamp(milliseconds);
+            }
+
+            entryCount = _set.EntryCount;
+            _polling = true;
+            return _set.Entries;
+        }
+    }
+
+    /// <summary>
+    /// Turns poll()'s result (<paramref name="n"/> ready entries, or -1) into events: wakes, due timers,
+    /// then descriptors from the rotating cursor. Always ends the polling state, whatever poll() returned.
+    /// </summary>
+    private int EndPoll(Span<Event> events, Interop.PollFd* entries, int n)
+    {
+        var notified = n > 0 && entries[0].Revents != 0;
+        if (notified)
+        {
+            Notifier.Acknowledge();
+        }
+
+        lock (_gate)
+        {
+            _polling = false;
+            if (n < 0 || _interrupted)
+            {
+                return 0;
+            }
+
+            var delivered = DeliverWakes(events);
+            if (_deadlines.Count > 0)
+            {
+                delivered = _deadlines.Deliver(events, delivered);
+            }
+
+            return _set.Deliver(events, delivered, n - (notified ? 1 : 0));
         }
     }
 
