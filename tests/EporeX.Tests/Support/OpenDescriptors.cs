@@ -39,4 +39,22 @@ public static class OpenDescriptors
 
         return count;
     }
+
+    /// <summary>
+    /// The count once it is at most <paramref name="limit"/>, or after <paramref name="within"/>: libkqueue
+    /// closes a closed kqueue's own descriptors on its monitoring thread, a little after close() returns.
+    /// No collection here, so a handle left to its finalizer still counts as a leak.
+    /// </summary>
+    public static int AtMost(int limit, TimeSpan within)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var count = Count();
+        while (count > limit && clock.Elapsed < within)
+        {
+            Thread.Sleep(20);
+            count = Count();
+        }
+
+        return count;
+    }
 }
