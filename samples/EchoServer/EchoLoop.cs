@@ -155,31 +155,44 @@ internal sealed class EchoLoop : IDisposable
             return; // closed earlier in this batch
         }
 
-        if (c.HasPending)
+        var readOn = c.HasPending ? FlushPending(slot, ref c) : MustRead(c, ev.Readiness);
+        if (readOn)
         {
-            var flushed = Flush(ref c);
-            if (flushed != Progress.Done)
-            {
-                if (flushed == Progress.Failed)
-                {
-                    Close(slot);
-                }
+            ReadAndEcho(slot, ref c, ev.Readiness);
+        }
+    }
 
-                return;
+    /// <summary>Sends the echo that did not fit earlier; true when it is flushed and reading may go on at once.</summary>
+    private bool FlushPending(int slot, ref Connection c)
+    {
+        var flushed = Flush(ref c);
+        if (flushed != Progress.Done)
+        {
+            if (flushed == Progress.Failed)
+            {
+                Close(slot);
             }
 
-            if (!_edge)
-            {
-                // Level: reading was switched off while the echo was pending; switch it back on.
-                Change(slot, Interest.Readable);
-                return;
-            }
-        }
-        else if (_edge && !c.ReadDeferred && (ev.Readiness & (Readiness.Readable | Readiness.ReadClosed | Readiness.Error)) == 0)
-        {
-            return; // a Writable edge with nothing to write and no read owed: no receive needed
+            return false;
         }
 
+        if (!_edge)
+        {
+            // Level: reading was switched off while the echo was pending; switch it back on.
+            Change(slot, Interest.Readable);
+            return false;
+        }
+
+        return true;
+    }
+
+    /// <summary>False for a Writable edge with nothing to write and no read owed: no receive needed.</summary>
+    private bool MustRead(in Connection c, Readiness readiness) =>
+        !_edge || c.ReadDeferred || (readiness & (Readiness.Readable | Readiness.ReadClosed | Readiness.Error)) != 0;
+
+    /// <summary>Receives and echoes as the read strategy in the remarks says, until the echo blocks or the connection ends.</summary>
+    private void ReadAndEcho(int slot, ref Connection c, Readiness readiness)
+    {
         c.ReadDeferred = false;
         var buffer = _buffer;
         while (true)
@@ -199,28 +212,37 @@ internal sealed class EchoLoop : IDisposable
             var echoed = Echo(ref c, buffer.AsSpan(0, n));
             if (echoed != Progress.Done)
             {
-                if (echoed == Progress.Failed)
-                {
-                    Close(slot);
-                }
-                else if (_edge)
-                {
-                    c.ReadDeferred = true; // the Writable edge flushes, then reads on
-                }
-                else
-                {
-                    Change(slot, Interest.Writable); // back-pressure: no reading until flushed
-                }
-
+                HoldBack(slot, ref c, echoed);
                 return;
             }
 
-            if (!_edge || (_shortReadDrains && n < buffer.Length && (ev.Readiness & (Readiness.ReadClosed | Readiness.Error)) == 0))
+            if (ReadEnough(n, readiness))
             {
-                return; // see the remarks: level reads once; edge stops at a short read where that is safe
+                return;
             }
         }
     }
+
+    /// <summary>After an echo that did not go through: closes a failed connection, else stops reading until the rest is flushed.</summary>
+    private void HoldBack(int slot, ref Connection c, Progress echoed)
+    {
+        if (echoed == Progress.Failed)
+        {
+            Close(slot);
+        }
+        else if (_edge)
+        {
+            c.ReadDeferred = true; // the Writable edge flushes, then reads on
+        }
+        else
+        {
+            Change(slot, Interest.Writable); // back-pressure: no reading until flushed
+        }
+    }
+
+    /// <summary>See the remarks: level reads once; edge stops at a short read where that is safe.</summary>
+    private bool ReadEnough(int received, Readiness readiness) =>
+        !_edge || (_shortReadDrains && received < _buffer.Length && (readiness & (Readiness.ReadClosed | Readiness.Error)) == 0);
 
     private enum Progress
     {

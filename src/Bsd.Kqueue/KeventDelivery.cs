@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Threading;
 
@@ -97,13 +98,55 @@ internal sealed class KeventDelivery
     /// <param name="changesBefore"><see cref="Changes"/> as read before the kevent call.</param>
     public unsafe int Deliver(byte* buffer, int n, Span<Event> events, long changesBefore = long.MaxValue)
     {
+        var tables = Snapshot();
+        var output = StartOutput(events, tables.Owners.Length);
+        var layout = _platform.Layout;
+        var size = layout.Size;
+        var entry = buffer;
+        for (var i = 0; i < n; i++, entry += size)
+        {
+            var kevent = layout.Read(entry);
+            switch (Classify(kevent, tables, out var fd))
+            {
+                case KeventKind.Notification:
+                    output.Append(new Event(new Token(kevent.Udata), Readiness.Readable));
+                    break;
+                case KeventKind.Timer:
+                    if (TimerFired(kevent, out var token))
+                    {
+                        output.Append(new Event(new Token(token), Readiness.Readable));
+                    }
+
+                    break;
+                case KeventKind.Untracked:
+                    output.Append(new Event(new Token(kevent.Udata), ReadinessOf(kevent)));
+                    break;
+                case KeventKind.Descriptor:
+                    Report(ref output, fd, kevent, tables.Oneshot, changesBefore);
+                    break;
+            }
+        }
+
+        return output.Count;
+    }
+
+    /// <summary>The registry's tables, read once so that every kevent of a wait is judged against the same arrays.</summary>
+    private Tables Snapshot()
+    {
+        // Owners first: EnsureTable publishes them last, so the kinds and oneshot marks read after are at least as long.
         var owners = Volatile.Read(ref _owners);
         var kinds = Volatile.Read(ref _kinds);
         var oneshot = Volatile.Read(ref _oneshot);
-        if (_mergeStamp.Length < owners.Length)
+        return new Tables(owners, kinds, oneshot);
+    }
+
+    /// <summary>Starts one wait's output: merge tables that cover every descriptor of the snapshot, and a stamp no earlier wait left in them.</summary>
+    private Output StartOutput(Span<Event> events, int descriptors)
+    {
+        if (_mergeStamp.Length < descriptors)
         {
-            _mergeStamp = new int[owners.Length];
-            _mergeSlot = new int[owners.Length];
+            _mergeStamp = new int[descriptors];
+            _mergeSlot = new int[descriptors];
             _stamp = 0;
         }
 
@@ -113,87 +156,94 @@ internal sealed class KeventDelivery
             _stamp = 1;
         }
 
-        var stamps = _mergeStamp;
-        var slots = _mergeSlot;
-        var stamp = _stamp;
-        var layout = _platform.Layout;
-        var size = layout.Size;
-        var delivered = 0;
-        var entry = buffer;
-        for (var i = 0; i < n; i++, entry += size)
+        return new Output(events, _mergeStamp, _mergeSlot, _stamp);
+    }
+
+    /// <summary>
+    /// What one kevent is. The user filter and the event sources are told apart by filter first: their
+    /// idents (waker numbers, timer numbers, pids) are not descriptors, and may equal one.
+    /// </summary>
+    /// <param name="kevent">The kevent.</param>
+    /// <param name="tables">The wait's snapshot of the tables.</param>
+    /// <param name="fd">The descriptor, for <see cref="KeventKind.Descriptor"/>.</param>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private KeventKind Classify(in Kevent kevent, in Tables tables, out int fd)
+    {
+        fd = -1;
+        if (kevent.Filter == _userFilter)
         {
-            var kevent = layout.Read(entry);
-            if (kevent.Filter == _userFilter)
-            {
-                if (kevent.Ident != InterruptIdent)
-                {
-                    events[delivered++] = new Event(new Token(kevent.Udata), Readiness.Readable);
-                }
-
-                continue;
-            }
-
-            if (kevent.Filter == SourceFilters.TimerFilter || kevent.Filter == SourceFilters.ProcFilter)
-            {
-                // Event sources (KqueueTimer, KqueueProcessWatch): idents are timer numbers and pids, not descriptors.
-                if (kevent.Filter == SourceFilters.ProcFilter)
-                {
-                    events[delivered++] = new Event(new Token(kevent.Udata), Readiness.Readable);
-                }
-                else if (Timers is { } timers && timers.Fired(kevent.Ident, kevent.Udata, kevent.Data, out var token))
-                {
-                    events[delivered++] = new Event(new Token(token), Readiness.Readable);
-                }
-
-                continue;
-            }
-
-            var fd = kevent.Ident < (ulong)owners.Length && kevent.Ident < (ulong)kinds.Length && kevent.Ident < (ulong)oneshot.Length ? (int)kevent.Ident : -1;
-            if (fd >= 0 && kinds[fd] != DescriptorKind.User)
-            {
-                if (kinds[fd] == DescriptorKind.WakerPipe)
-                {
-                    events[delivered++] = new Event(new Token(kevent.Udata), Readiness.Readable);
-                }
-
-                continue;
-            }
-
-            if (fd >= 0 && owners[fd] is { IsClosed: true })
-            {
-                continue;
-            }
-
-            var readiness = KqueueTranslation.ToReadiness(_platform, kevent.Filter, kevent.Flags, kevent.Fflags);
-            if (fd >= 0 && fd < stamps.Length)
-            {
-                if (stamps[fd] == stamp)
-                {
-                    var slot = slots[fd];
-                    events[slot] = new Event(events[slot].Token, events[slot].Readiness | readiness);
-                    continue;
-                }
-
-                var armed = Volatile.Read(ref oneshot[fd]);
-                if (armed < 0)
-                {
-                    continue; // the other knote of a oneshot registration that has already reported
-                }
-
-                if (armed > 0 && armed <= changesBefore)
-                {
-                    Interlocked.CompareExchange(ref oneshot[fd], -armed, armed);
-                }
-
-                stamps[fd] = stamp;
-                slots[fd] = delivered;
-            }
-
-            events[delivered++] = new Event(new Token(kevent.Udata), readiness);
+            return kevent.Ident == InterruptIdent ? KeventKind.Dropped : KeventKind.Notification;
         }
 
-        return delivered;
+        if (kevent.Filter == SourceFilters.ProcFilter)
+        {
+            return KeventKind.Notification;
+        }
+
+        if (kevent.Filter == SourceFilters.TimerFilter)
+        {
+            return KeventKind.Timer;
+        }
+
+        if (!tables.Covers(kevent.Ident))
+        {
+            return KeventKind.Untracked;
+        }
+
+        fd = (int)kevent.Ident;
+        return tables.Kinds[fd] switch
+        {
+            DescriptorKind.User => tables.Owners[fd] is { IsClosed: true } ? KeventKind.Dropped : KeventKind.Descriptor,
+            DescriptorKind.WakerPipe => KeventKind.Notification,
+            _ => KeventKind.Dropped,
+        };
     }
+
+    /// <summary>A timer's kevent counts only while its schedule is live: one replaced or cancelled meanwhile is not reported.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private bool TimerFired(in Kevent kevent, out ulong token)
+    {
+        token = 0;
+        return Timers is { } timers && timers.Fired(kevent.Ident, kevent.Udata, kevent.Data, out token);
+    }
+
+    /// <summary>
+    /// Adds a descriptor kevent's readiness to the output: into the event its other filter made earlier in
+    /// this wait, else as a new event unless its oneshot registration has already reported.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void Report(ref Output output, int fd, in Kevent kevent, long[] oneshot, long changesBefore)
+    {
+        var readiness = ReadinessOf(kevent);
+        if (!output.TryMerge(fd, readiness) && MayReport(ref oneshot[fd], changesBefore))
+        {
+            output.Append(fd, new Event(new Token(kevent.Udata), readiness));
+        }
+    }
+
+    /// <summary>False for the other knote of a oneshot registration that has already reported; else true, and a first report marks the registration fired.</summary>
+    /// <param name="oneshot">The descriptor's entry in the oneshot table.</param>
+    /// <param name="changesBefore"><see cref="Changes"/> as read before the kevent call: a registration armed after it keeps its arm, as its kevents may predate the change.</param>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool MayReport(ref long oneshot, long changesBefore)
+    {
+        var armed = Volatile.Read(ref oneshot);
+        if (armed < 0)
+        {
+            return false;
+        }
+
+        if (armed > 0 && armed <= changesBefore)
+        {
+            Interlocked.CompareExchange(ref oneshot, -armed, armed);
+        }
+
+        return true;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private Readiness ReadinessOf(in Kevent kevent) =>
+        KqueueTranslation.ToReadiness(_platform, kevent.Filter, kevent.Flags, kevent.Fflags);
 
     private void EnsureTable(int fd)
     {
@@ -212,5 +262,72 @@ internal sealed class KeventDelivery
         Volatile.Write(ref _oneshot, oneshot);
         Volatile.Write(ref _kinds, kinds);
         Volatile.Write(ref _owners, owners);
+    }
+
+    /// <summary>What one kevent is to <see cref="Deliver"/>.</summary>
+    private enum KeventKind
+    {
+        /// <summary>Nothing to deliver: the interrupt (user filter or pipe), or a descriptor whose registering handle has been closed.</summary>
+        Dropped,
+
+        /// <summary>A waker's wake or a process exit: Readable for its udata.</summary>
+        Notification,
+
+        /// <summary>A timer's expiry: Readable for the timer's token while its schedule is live.</summary>
+        Timer,
+
+        /// <summary>A user's descriptor in the tables: its filters' readinesses merge into one event.</summary>
+        Descriptor,
+
+        /// <summary>An ident beyond the tables: delivered as it is, with no merge and no oneshot mark to consult.</summary>
+        Untracked,
+    }
+
+    /// <summary>The registry's per-descriptor tables as one wait reads them.</summary>
+    private readonly record struct Tables(SafeHandle?[] Owners, DescriptorKind[] Kinds, long[] Oneshot)
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public bool Covers(ulong ident) =>
+            ident < (ulong)Owners.Length && ident < (ulong)Kinds.Length && ident < (ulong)Oneshot.Length;
+    }
+
+    /// <summary>
+    /// The events one wait has decoded so far, and the merge tables: the stamp marks the descriptors that
+    /// already have an event in this wait, the slot says which one, so that a descriptor's other filter
+    /// adds to it instead of making a second event.
+    /// </summary>
+    private ref struct Output(Span<Event> events, int[] stamps, int[] slots, int stamp)
+    {
+        private readonly Span<Event> _events = events;
+        private readonly int[] _stamps = stamps;
+        private readonly int[] _slots = slots;
+        private readonly int _stamp = stamp;
+        private int _count;
+
+        public readonly int Count => _count;
+
+        /// <summary>Adds an event that is never merged (a wake, a timer, an untracked ident).</summary>
+        public void Append(Event ev) => _events[_count++] = ev;
+
+        /// <summary>Adds <paramref name="fd"/>'s first event of this wait.</summary>
+        public void Append(int fd, Event ev)
+        {
+            _stamps[fd] = _stamp;
+            _slots[fd] = _count;
+            _events[_count++] = ev;
+        }
+
+        /// <summary>Adds <paramref name="readiness"/> to the event <paramref name="fd"/> already has in this wait; false when it has none.</summary>
+        public readonly bool TryMerge(int fd, Readiness readiness)
+        {
+            if (_stamps[fd] != _stamp)
+            {
+                return false;
+            }
+
+            ref var ev = ref _events[_slots[fd]];
+            ev = new Event(ev.Token, ev.Readiness | readiness);
+            return true;
+        }
     }
 }

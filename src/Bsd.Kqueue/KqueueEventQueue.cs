@@ -329,9 +329,8 @@ public sealed unsafe class KqueueEventQueue : IEventQueue
     internal void SetKind(int fd, DescriptorKind kind) => _delivery.SetKind(fd, kind);
 
     /// <summary>
-    /// Writes the changes, runs them in one kevent call whose event list is exactly as long as the change
-    /// list (libkqueue drops receipts from a longer one), and throws the first refusal. A failed Register
-    /// deletes the filters it did add, so the queue stays as it was.
+    /// Runs the changes in one kevent call and throws the first refusal. A failed Register deletes the
+    /// filters it did add, so the queue stays as it was.
     /// </summary>
     private void Apply(int fd, ReadOnlySpan<KeventChange> changes, ulong udata, string operation, bool rollBackAdds)
     {
@@ -340,8 +339,35 @@ public sealed unsafe class KqueueEventQueue : IEventQueue
             return;
         }
 
-        var list = stackalloc ulong[KqueueTranslation.MaxChanges * KeventLayout.MaxWords];
         var receipts = stackalloc ulong[KqueueTranslation.MaxChanges * KeventLayout.MaxWords];
+        var n = Submit(fd, changes, udata, receipts);
+        if (n < 0)
+        {
+            throw Error(fd, operation, changes[0], Errno.Last);
+        }
+
+        Span<bool> added = stackalloc bool[KqueueTranslation.MaxChanges];
+        var failed = FirstRefusal(changes, receipts, n, added, out var errno);
+        if (failed < 0)
+        {
+            return;
+        }
+
+        if (rollBackAdds)
+        {
+            RollBack(fd, changes, added);
+        }
+
+        throw Error(fd, operation, changes[failed], errno);
+    }
+
+    /// <summary>
+    /// Writes the changes and runs them in one kevent call whose event list is exactly as long as the change
+    /// list (libkqueue drops receipts from a longer one); returns kevent's result (-1: errno says why).
+    /// </summary>
+    private int Submit(int fd, ReadOnlySpan<KeventChange> changes, ulong udata, ulong* receipts)
+    {
+        var list = stackalloc ulong[KqueueTranslation.MaxChanges * KeventLayout.MaxWords];
         var size = _layout.Size;
         for (var i = 0; i < changes.Length; i++)
         {
@@ -350,48 +376,48 @@ public sealed unsafe class KqueueEventQueue : IEventQueue
         }
 
         var zero = default(Timespec);
-        var n = Interop.Kqueue.Kevent(_platform, _kqueue.Fd, list, changes.Length, receipts, changes.Length, &zero);
-        if (n < 0)
-        {
-            throw Error(fd, operation, changes[0], Errno.Last);
-        }
+        return Interop.Kqueue.Kevent(_platform, _kqueue.Fd, list, changes.Length, receipts, changes.Length, &zero);
+    }
 
+    /// <summary>
+    /// Reads the <paramref name="n"/> receipts of <see cref="Submit"/>: returns the index of the first change
+    /// the kernel refused (-1: none) with its errno, and marks in <paramref name="added"/> each change that
+    /// added a filter.
+    /// </summary>
+    private int FirstRefusal(ReadOnlySpan<KeventChange> changes, ulong* receipts, int n, Span<bool> added, out int errno)
+    {
+        var size = _layout.Size;
         var failed = -1;
-        var failedErrno = 0;
-        Span<bool> added = stackalloc bool[KqueueTranslation.MaxChanges];
+        errno = 0;
         for (var i = 0; i < n; i++)
         {
             var receipt = _layout.Read((byte*)receipts + (i * size));
             var index = Match(changes, receipt, i);
-            var errno = KqueueTranslation.ReceiptError(_platform, changes[index], receipt);
-            if (errno == 0)
+            var error = KqueueTranslation.ReceiptError(_platform, changes[index], receipt);
+            if (error == 0)
             {
                 added[index] = !changes[index].IsDelete;
             }
             else if (failed < 0)
             {
                 failed = index;
-                failedErrno = errno;
+                errno = error;
             }
         }
 
-        if (failed < 0)
-        {
-            return;
-        }
+        return failed;
+    }
 
-        if (rollBackAdds)
+    /// <summary>Deletes the filters a refused Register did add, so that it leaves the queue as it was.</summary>
+    private void RollBack(int fd, ReadOnlySpan<KeventChange> changes, ReadOnlySpan<bool> added)
+    {
+        for (var i = 0; i < changes.Length; i++)
         {
-            for (var i = 0; i < changes.Length; i++)
+            if (added[i])
             {
-                if (added[i])
-                {
-                    ApplyOne((ulong)fd, changes[i].Filter, EV_DELETE | EV_RECEIPT, 0, 0);
-                }
+                ApplyOne((ulong)fd, changes[i].Filter, EV_DELETE | EV_RECEIPT, 0, 0);
             }
         }
-
-        throw Error(fd, operation, changes[failed], failedErrno);
     }
 
     /// <summary>Receipts come back in change order; should a kernel reorder them, match by filter and kind.</summary>
