@@ -57,6 +57,13 @@ internal sealed class KeventDelivery
     /// <summary>The queue's timers, whose kevents carry expiration counts; null in unit tests of the decoding.</summary>
     public KqueueTimerTable? Timers { get; init; }
 
+    /// <summary>
+    /// Asked about a descriptor's EVFILT_READ kevent that has EV_EOF with no error and no byte count: true
+    /// when the read side is really closed. Null where EV_EOF always means the peer (the BSD kernels); on
+    /// libkqueue, <see cref="LibKqueueReadEof.IsConfirmed"/>.
+    /// </summary>
+    public Func<int, bool>? ConfirmReadClosed { get; init; }
+
     /// <summary>Records the handle <paramref name="fd"/> is registered through (null: a raw descriptor or none).</summary>
     public void SetOwner(int fd, SafeHandle? owner)
     {
@@ -215,6 +222,12 @@ internal sealed class KeventDelivery
     private void Report(ref Output output, int fd, in Kevent kevent, long[] oneshot, long changesBefore)
     {
         var readiness = ReadinessOf(kevent);
+        if ((readiness & Readiness.ReadClosed) != 0 && kevent.Data == 0 && kevent.Fflags == 0
+            && ConfirmReadClosed is { } confirm && !confirm(fd))
+        {
+            readiness &= ~Readiness.ReadClosed; // see LibKqueueReadEof
+        }
+
         if (!output.TryMerge(fd, readiness) && MayReport(ref oneshot[fd], changesBefore))
         {
             output.Append(fd, new Event(new Token(kevent.Udata), readiness));

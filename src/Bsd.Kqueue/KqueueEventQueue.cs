@@ -60,7 +60,11 @@ public sealed unsafe class KqueueEventQueue : IEventQueue
             }
 
             _userFilter = platform.UserFilter is { } user && TryAddUserEvent(user, InterruptIdent, EV_ADD, 0);
-            _delivery = new KeventDelivery(platform, _userFilter) { Timers = _timers };
+            _delivery = new KeventDelivery(platform, _userFilter)
+            {
+                Timers = _timers,
+                ConfirmReadClosed = platform == KqueuePlatform.LibKqueue ? LibKqueueReadEof.IsConfirmed : null,
+            };
             if (!_userFilter)
             {
                 _interruptPipe = new WakePipe();

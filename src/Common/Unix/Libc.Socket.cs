@@ -7,6 +7,9 @@ internal static partial class Libc
     /// <summary>Linux 0x40; macOS and the BSDs 0x80.</summary>
     internal static readonly int MSG_DONTWAIT = UnixFamily.IsLinux ? 0x40 : 0x80;
 
+    /// <summary>0x2 on Linux, macOS and the BSDs: look at the queue without taking from it.</summary>
+    internal const int MSG_PEEK = 0x2;
+
     /// <summary>
     /// Linux 0x4000, FreeBSD 0x20000, OpenBSD and NetBSD 0x400; macOS has none (the .NET runtime ignores
     /// SIGPIPE for the whole process, so there a write to a closed peer fails with EPIPE all the same).

@@ -55,6 +55,29 @@ public sealed unsafe class KeventDeliveryTests
         Assert.Equal(Readiness.Readable | Readiness.ReadClosed, Assert.Single(without).Readiness);
     }
 
+    [Fact]
+    public void On_libkqueue_an_empty_queue_EOF_is_read_closed_only_when_the_socket_confirms_it()
+    {
+        var p = KqueuePlatform.LibKqueue;
+        var asked = new System.Collections.Generic.List<int>();
+        var closed = false;
+        var delivery = new KeventDelivery(p, userFilter: true) { ConfirmReadClosed = fd => { asked.Add(fd); return closed; } };
+        delivery.SetOwner(5, null);
+
+        // libkqueue's SIOCINQ-is-0 EOF while the peer is still there: a readable hint, not read-closed.
+        Assert.Equal(Readiness.Readable, Assert.Single(Deliver(p, delivery, 1, new Returned(5, Read: true, Flags: EV_EOF, Udata: 1))).Readiness);
+        closed = true;
+        Assert.Equal(Readiness.Readable | Readiness.ReadClosed, Assert.Single(Deliver(p, delivery, 1, new Returned(5, Read: true, Flags: EV_EOF, Udata: 1))).Readiness);
+        Assert.Equal([5, 5], asked);
+
+        // Not asked: EOF with bytes left (only a shutdown does that), with a socket error, or on the write filter.
+        closed = false;
+        Assert.Equal(Readiness.Readable | Readiness.ReadClosed, Assert.Single(Deliver(p, delivery, 1, new Returned(5, Read: true, Flags: EV_EOF, Data: 4, Udata: 1))).Readiness);
+        Assert.True(Assert.Single(Deliver(p, delivery, 1, new Returned(5, Read: true, Flags: EV_EOF, Fflags: 104, Udata: 1))).Readiness.HasFlag(Readiness.ReadClosed));
+        Assert.Equal(Readiness.Writable | Readiness.WriteClosed, Assert.Single(Deliver(p, delivery, 1, new Returned(5, Read: false, Flags: EV_EOF, Udata: 1))).Readiness);
+        Assert.Equal(2, asked.Count);
+    }
+
     [Theory]
     [MemberData(nameof(KqueuePlatforms.Names), MemberType = typeof(KqueuePlatforms))]
     public void The_interrupt_is_skipped_and_a_waker_is_readable_with_its_token(string name)
