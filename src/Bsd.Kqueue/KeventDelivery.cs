@@ -37,6 +37,7 @@ internal sealed class KeventDelivery
     private SafeHandle?[] _owners = new SafeHandle?[64];
     private DescriptorKind[] _kinds = new DescriptorKind[64];
     private long[] _oneshot = new long[64]; // 0: nothing to do; > 0: armed at that change; < 0: fired
+    private long[] _versions = new long[64]; // the number of each descriptor's last change
     private long _changes;
     private int[] _mergeStamp = new int[64];
     private int[] _mergeSlot = new int[64];
@@ -88,7 +89,23 @@ internal sealed class KeventDelivery
     public void SetOneshot(int fd, bool oneshot)
     {
         EnsureTable(fd);
-        Volatile.Write(ref _oneshot[fd], oneshot ? Interlocked.Increment(ref _changes) : 0);
+        var change = Interlocked.Increment(ref _changes);
+        Volatile.Write(ref _versions[fd], change);
+        Volatile.Write(ref _oneshot[fd], oneshot ? change : 0);
+    }
+
+    /// <summary>The number of the last change to <paramref name="fd"/>'s registration (register, reregister, deregister); 0 for none.</summary>
+    public long VersionOf(int fd)
+    {
+        var versions = Volatile.Read(ref _versions);
+        return fd < versions.Length ? Volatile.Read(ref versions[fd]) : 0;
+    }
+
+    /// <summary>True when <paramref name="fd"/> was registered through a handle that is closed now.</summary>
+    public bool IsOwnerClosed(int fd)
+    {
+        var owners = Volatile.Read(ref _owners);
+        return fd < owners.Length && Volatile.Read(ref owners[fd]) is { IsClosed: true };
     }
 
     /// <summary>True when the oneshot registration of <paramref name="fd"/> has reported since it was last armed.</summary>
@@ -103,10 +120,11 @@ internal sealed class KeventDelivery
     /// <param name="n">How many.</param>
     /// <param name="events">Where the events go.</param>
     /// <param name="changesBefore"><see cref="Changes"/> as read before the kevent call.</param>
-    public unsafe int Deliver(byte* buffer, int n, Span<Event> events, long changesBefore = long.MaxValue)
+    /// <param name="descriptors">When not empty (as long as <paramref name="events"/>): each event's descriptor, -1 for a wake, timer or process exit.</param>
+    public unsafe int Deliver(byte* buffer, int n, Span<Event> events, long changesBefore = long.MaxValue, Span<int> descriptors = default)
     {
         var tables = Snapshot();
-        var output = StartOutput(events, tables.Owners.Length);
+        var output = StartOutput(events, descriptors, tables.Owners.Length);
         var layout = _platform.Layout;
         var size = layout.Size;
         var entry = buffer;
@@ -148,7 +166,7 @@ internal sealed class KeventDelivery
     }
 
     /// <summary>Starts one wait's output: merge tables that cover every descriptor of the snapshot, and a stamp no earlier wait left in them.</summary>
-    private Output StartOutput(Span<Event> events, int descriptors)
+    private Output StartOutput(Span<Event> events, Span<int> eventDescriptors, int descriptors)
     {
         if (_mergeStamp.Length < descriptors)
         {
@@ -163,7 +181,7 @@ internal sealed class KeventDelivery
             _stamp = 1;
         }
 
-        return new Output(events, _mergeStamp, _mergeSlot, _stamp);
+        return new Output(events, eventDescriptors, _mergeStamp, _mergeSlot, _stamp);
     }
 
     /// <summary>
@@ -269,9 +287,12 @@ internal sealed class KeventDelivery
         var owners = new SafeHandle?[length];
         var kinds = new DescriptorKind[length];
         var oneshot = new long[length];
+        var versions = new long[length];
         _owners.CopyTo(owners, 0);
         _kinds.CopyTo(kinds, 0);
         _oneshot.CopyTo(oneshot, 0);
+        _versions.CopyTo(versions, 0);
+        Volatile.Write(ref _versions, versions);
         Volatile.Write(ref _oneshot, oneshot);
         Volatile.Write(ref _kinds, kinds);
         Volatile.Write(ref _owners, owners);
@@ -309,9 +330,10 @@ internal sealed class KeventDelivery
     /// already have an event in this wait, the slot says which one, so that a descriptor's other filter
     /// adds to it instead of making a second event.
     /// </summary>
-    private ref struct Output(Span<Event> events, int[] stamps, int[] slots, int stamp)
+    private ref struct Output(Span<Event> events, Span<int> descriptors, int[] stamps, int[] slots, int stamp)
     {
         private readonly Span<Event> _events = events;
+        private readonly Span<int> _descriptors = descriptors;
         private readonly int[] _stamps = stamps;
         private readonly int[] _slots = slots;
         private readonly int _stamp = stamp;
@@ -320,13 +342,26 @@ internal sealed class KeventDelivery
         public readonly int Count => _count;
 
         /// <summary>Adds an event that is never merged (a wake, a timer, an untracked ident).</summary>
-        public void Append(Event ev) => _events[_count++] = ev;
+        public void Append(Event ev)
+        {
+            if (!_descriptors.IsEmpty)
+            {
+                _descriptors[_count] = -1;
+            }
+
+            _events[_count++] = ev;
+        }
 
         /// <summary>Adds <paramref name="fd"/>'s first event of this wait.</summary>
         public void Append(int fd, Event ev)
         {
             _stamps[fd] = _stamp;
             _slots[fd] = _count;
+            if (!_descriptors.IsEmpty)
+            {
+                _descriptors[_count] = fd;
+            }
+
             _events[_count++] = ev;
         }
 

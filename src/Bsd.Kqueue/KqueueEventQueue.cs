@@ -22,6 +22,7 @@ public sealed unsafe class KqueueEventQueue : IEventQueue
     private readonly WakePipe? _interruptPipe; // where the kernel has no EVFILT_USER
 
     private readonly KeventDelivery _delivery;
+    private readonly LibKqueueSurplus? _surplus;
     private readonly KqueueTimerTable _timers = new();
     private readonly DescriptorIdentities? _identities;
     private readonly long _maxWaitTicks;
@@ -65,6 +66,7 @@ public sealed unsafe class KqueueEventQueue : IEventQueue
                 Timers = _timers,
                 ConfirmReadClosed = platform == KqueuePlatform.LibKqueue ? LibKqueueReadEof.IsConfirmed : null,
             };
+            _surplus = platform == KqueuePlatform.LibKqueue ? new LibKqueueSurplus() : null;
             if (!_userFilter)
             {
                 _interruptPipe = new WakePipe();
@@ -207,6 +209,11 @@ public sealed unsafe class KqueueEventQueue : IEventQueue
     /// <inheritdoc />
     public int Wait(Span<Event> events, TimeSpan? timeout)
     {
+        if (_surplus is { } surplus)
+        {
+            return WaitKeepingSurplus(surplus, events, timeout);
+        }
+
         var changesBefore = _delivery.Changes;
         var wait = new KqueueWait(this, _buffer.Reserve(events.Length, _layout.Size), events.Length);
         var n = KernelWait.Run(ref wait, timeout, "kevent(wait)");
@@ -485,6 +492,22 @@ public sealed unsafe class KqueueEventQueue : IEventQueue
         }
 
         return Interop.Kqueue.Kevent(_platform, kq, null, 0, buffer, max, null);
+    }
+
+    /// <summary>libkqueue: kept events first, else a wait for libkqueue's maximum, whose surplus is kept (see <see cref="LibKqueueSurplus"/>).</summary>
+    private int WaitKeepingSurplus(LibKqueueSurplus surplus, Span<Event> events, TimeSpan? timeout)
+    {
+        var kept = surplus.Take(events, _delivery);
+        if (kept > 0)
+        {
+            return kept;
+        }
+
+        var changesBefore = _delivery.Changes;
+        var wait = new KqueueWait(this, _buffer.Reserve(LibKqueueSurplus.Kevents, _layout.Size), LibKqueueSurplus.Kevents);
+        var n = KernelWait.Run(ref wait, timeout, "kevent(wait)");
+        var decoded = _delivery.Deliver(wait.Buffer, n, surplus.Decoded, changesBefore, surplus.DecodedDescriptors);
+        return surplus.Split(decoded, events, _delivery, changesBefore);
     }
 
     private void SetOwner(int fd, SafeHandle? owner) => _delivery.SetOwner(fd, owner);

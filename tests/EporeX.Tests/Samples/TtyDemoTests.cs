@@ -27,7 +27,8 @@ public sealed class TtyDemoTests
         var report = await TtyBench.RunAsync(pty, peer, backend, roundTrips: 50, TextWriter.Null).WaitAsync(TimeSpan.FromSeconds(60));
 
         var demo = report.Demo;
-        Assert.InRange(demo.TimedOutAfterMs, 200 - 20, 200 + Waiting.Arrives.TotalMilliseconds);
+        Assert.True(demo.TimedOutAfterMs >= 200 - 20, $"timed out after {demo.TimedOutAfterMs} ms, before its 200 ms");
+        Assert.InRange(demo.TimeoutTookEffectAfterMs, 0, Waiting.Arrives.TotalMilliseconds); // (the timer itself may fire late on a busy pool)
         Assert.Equal("status: ok", demo.LineAfterTimeout);
         Assert.InRange(demo.CancelledAfterMs, 50 - 20, 50 + Waiting.Arrives.TotalMilliseconds);
         Assert.Equal("temperature: 21.5", demo.LineAfterCancel);
