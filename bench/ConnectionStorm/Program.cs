@@ -119,6 +119,7 @@ internal static partial class Program
             RoundTrip(warmUp, -1);
         }
 
+        Progress("connected", 0, count); // the console opens what it needs on its first line: before the count
         var before = Descriptors();
         for (var i = 0; i < count; i++)
         {
