@@ -193,10 +193,7 @@ public sealed partial class AsyncFd : IDisposable
             }
 
             version = waiter.StartLocked(interest, timeout, cancellationToken);
-            if (_oneshot)
-            {
-                rearmed = RearmLocked();
-            }
+            rearmed = RearmLocked();
         }
 
         if (!rearmed)
@@ -292,10 +289,7 @@ public sealed partial class AsyncFd : IDisposable
                 _writeReady &= ~(forget & WriteSide);
             }
 
-            if (_oneshot)
-            {
-                rearmed = RearmLocked();
-            }
+            rearmed = RearmLocked();
         }
 
         if (!rearmed)
@@ -465,12 +459,18 @@ public sealed partial class AsyncFd : IDisposable
     }
 
     /// <summary>
-    /// Level + oneshot only: arms the registration for every direction not known ready, so that the kernel
-    /// reports the next change of each (as an edge would) and stays quiet about what is already known.
-    /// Returns false, having marked the descriptor closed, when the kernel no longer has it.
+    /// Level + oneshot (poll(2)): arms the registration for every direction not known ready, so that the
+    /// kernel reports the next change of each (as an edge would) and stays quiet about what is already
+    /// known. Nothing for an edge registration, whose kernel reports every change itself. Returns false,
+    /// having marked the descriptor closed, when the kernel no longer has it.
     /// </summary>
     private bool RearmLocked()
     {
+        if (!_oneshot)
+        {
+            return true;
+        }
+
         Interest needed = 0;
         if ((Interest & Interest.Readable) != 0 && (_readReady & (Readiness.Readable | Readiness.ReadClosed | Readiness.Error)) == 0)
         {
