@@ -44,7 +44,7 @@ internal sealed class PollDeadlineTimer : IEventQueueTimer
     /// <summary>A new schedule from <paramref name="now"/>; discards what was not consumed.</summary>
     internal void Schedule(long now, TimeSpan due, TimeSpan? period)
     {
-        Deadline = SaturatingAdd(now, Math.Max(1, ToStopwatchTicks(due))); // zero: due at once, yet after now
+        Deadline = SaturatingAdd(now, ToStopwatchTicks(due)); // zero: due now, so the next wait does not block
         _period = period is { } p ? Math.Max(1, ToStopwatchTicks(p)) : 0;
         _pending = 0;
         _oneShotDone = false;

@@ -165,7 +165,7 @@ public sealed class AsyncHygieneTests
     public async Task EventLoop_Dispose_ends_the_thread_and_closes_every_descriptor_it_opened(string backend)
     {
         await Cycle(backend); // loads the native libraries (and libkqueue's lazy state) first: their descriptors are not ours
-        var before = DescriptorTable.Open();
+        var before = DescriptorTable.Baseline();
         var name = $"eporex-t{Environment.TickCount64 % 100000}";
         var loop = new EventLoop(Backends.Open(backend), new EventLoopOptions { ThreadName = name });
         using var pipe = new TestPipe();
@@ -177,7 +177,7 @@ public sealed class AsyncHygieneTests
         await Assert.ThrowsAsync<ObjectDisposedException>(() => AsyncLoops.Within(read));
         Assert.DoesNotContain(name, ThreadNames());
         pipe.Dispose();
-        Assert.Equal(before, DescriptorTable.Open());
+        DescriptorTable.AssertBackTo(before);
     }
 
     [SkippableTheory]

@@ -64,19 +64,20 @@ public sealed class FairnessTests
                 endpoints[i].Register(poll.Registry, new Token((ulong)i), Interest.Readable | Interest.Writable, PollMode.Edge);
             }
 
+            // A BSD kernel may hand one descriptor's two filters to two waits: readiness is gathered per token.
             var events = new Events(capacity);
-            var seen = new HashSet<ulong>();
-            for (var round = 0; round < ready && seen.Count < ready; round++)
+            var seen = new Dictionary<ulong, Readiness>();
+            for (var round = 0; round < ready * 2 && seen.Values.Count(r => r.HasFlag(Readiness.Readable | Readiness.Writable)) < ready; round++)
             {
                 poll.Wait(events, System.TimeSpan.FromMilliseconds(200));
                 foreach (var e in events)
                 {
-                    Assert.True(e.IsReadable && e.IsWritable, e.ToString());
-                    Assert.True(seen.Add(e.Token.Value), $"{e.Token} twice: an edge is reported once");
+                    seen[e.Token.Value] = seen.GetValueOrDefault(e.Token.Value) | e.Readiness;
                 }
             }
 
             Assert.Equal(ready, seen.Count);
+            Assert.All(seen, pair => Assert.True(pair.Value.HasFlag(Readiness.Readable | Readiness.Writable), $"{pair.Key}: {pair.Value}"));
         }
         finally
         {

@@ -17,7 +17,7 @@ public sealed class DescriptorHygieneTests(ITestOutputHelper output)
     public void Every_descriptor_of_a_Poll_and_a_Waker_is_close_on_exec_and_closed_on_Dispose(string backend)
     {
         Settle(backend); // loads the native libraries first: their descriptors are not ours
-        var before = DescriptorTable.Open();
+        var before = DescriptorTable.Baseline();
 
         var poll = Backends.Open(backend);
         var waker = new Waker(poll.Registry, WakeToken);
@@ -30,7 +30,7 @@ public sealed class DescriptorHygieneTests(ITestOutputHelper output)
 
         waker.Dispose();
         poll.Dispose();
-        Assert.Equal(before, DescriptorTable.Open());
+        DescriptorTable.AssertBackTo(before);
         output.WriteLine($"{backend}: Poll + Waker opened [{string.Join(", ", opened)}], all FD_CLOEXEC, all closed on Dispose");
     }
 
@@ -49,7 +49,7 @@ public sealed class DescriptorHygieneTests(ITestOutputHelper output)
         for (var allowed = 0; ; allowed++)
         {
             Assert.True(allowed < 16, $"{backend} never succeeded with up to 16 descriptors to spare");
-            var before = DescriptorTable.Open();
+            var before = DescriptorTable.Baseline();
             var limit = (ulong)DescriptorTable.NextFree(allowed + 1)[allowed];
             Poll? poll = null;
             Waker? waker = null;
@@ -73,7 +73,7 @@ public sealed class DescriptorHygieneTests(ITestOutputHelper output)
             {
                 waker!.Dispose();
                 poll!.Dispose();
-                Assert.Equal(before, DescriptorTable.Open());
+                DescriptorTable.AssertBackTo(before);
                 output.WriteLine($"{backend}: failed cleanly (EMFILE, no leak) with 0..{allowed - 1} descriptors to spare ({failures} cases); succeeded with {allowed}");
                 Assert.True(failures >= 1);
                 return;
@@ -82,7 +82,7 @@ public sealed class DescriptorHygieneTests(ITestOutputHelper output)
             poll?.Dispose();
             var typed = Assert.IsAssignableFrom<EventQueueException>(failure);
             Assert.Equal(NativeProcess.EMFILE, typed.Errno);
-            Assert.Equal(before, DescriptorTable.Open());
+            DescriptorTable.AssertBackTo(before);
             output.WriteLine($"  {allowed} to spare: {failure.Message}");
             failures++;
         }
@@ -93,7 +93,7 @@ public sealed class DescriptorHygieneTests(ITestOutputHelper output)
     public void Disposing_twice_in_any_order_is_harmless(string backend)
     {
         Settle(backend);
-        var before = DescriptorTable.Open();
+        var before = DescriptorTable.Baseline();
 
         var poll = Backends.Open(backend);
         var waker = new Waker(poll.Registry, WakeToken);
@@ -110,7 +110,7 @@ public sealed class DescriptorHygieneTests(ITestOutputHelper output)
         second.Dispose();
         second.Dispose();
 
-        Assert.Equal(before, DescriptorTable.Open());
+        DescriptorTable.AssertBackTo(before);
     }
 
     [SkippableTheory]
@@ -118,7 +118,7 @@ public sealed class DescriptorHygieneTests(ITestOutputHelper output)
     public void Ten_thousand_Poll_and_Waker_cycles_leave_the_descriptor_table_unchanged(string backend)
     {
         Settle(backend);
-        var before = DescriptorTable.Open();
+        var before = DescriptorTable.Baseline();
         var clock = Stopwatch.StartNew();
 
         for (var i = 0; i < 10_000; i++)

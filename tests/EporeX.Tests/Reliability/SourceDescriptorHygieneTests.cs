@@ -19,7 +19,7 @@ public sealed class SourceDescriptorHygieneTests
         try
         {
             CreateAndDispose(poll, child.Id); // first-use tables and native libraries
-            var before = DescriptorTable.Open();
+            var before = DescriptorTable.Baseline();
 
             var timer = new TimerSource(poll.Registry, new Token(1));
             var exit = new ProcessExitSource(poll.Registry, new Token(2), child.Id);
@@ -32,7 +32,7 @@ public sealed class SourceDescriptorHygieneTests
             timer.Dispose();
             exit.Dispose();
             signal.Dispose();
-            Assert.Equal(before, DescriptorTable.Open());
+            DescriptorTable.AssertBackTo(before);
         }
         finally
         {
@@ -47,7 +47,7 @@ public sealed class SourceDescriptorHygieneTests
     {
         var poll = Backends.Open(backend);
         CreateAndDispose(poll, Environment.ProcessId);
-        var before = DescriptorTable.Open();
+        var before = DescriptorTable.Baseline();
         var timer = new TimerSource(poll.Registry, new Token(1));
         var exit = new ProcessExitSource(poll.Registry, new Token(2), Environment.ProcessId);
         timer.Arm(TimeSpan.FromMilliseconds(1));
@@ -74,7 +74,7 @@ public sealed class SourceDescriptorHygieneTests
         using var poll = Backends.Open(backend);
         CreateAndDispose(poll, Environment.ProcessId);
         var (soft, _) = NativeProcess.DescriptorLimit();
-        var before = DescriptorTable.Open();
+        var before = DescriptorTable.Baseline();
         var limit = (ulong)DescriptorTable.NextFree(1)[0]; // no descriptor to spare
         Exception? timer = null, exit = null, signal = null;
         Skip.IfNot(NativeProcess.TrySetDescriptorLimit(limit), "setrlimit(RLIMIT_NOFILE) is refused here");
@@ -100,7 +100,7 @@ public sealed class SourceDescriptorHygieneTests
             Assert.Equal(NativeProcess.EMFILE, Assert.IsAssignableFrom<EventQueueException>(signal).Errno); // its waker's eventfd
         }
 
-        Assert.Equal(before, DescriptorTable.Open());
+        DescriptorTable.AssertBackTo(before);
         Assert.Equal(0, poll.Registry.Count);
         using var working = new TimerSource(poll.Registry, new Token(1));
         working.Arm(TimeSpan.Zero);

@@ -25,6 +25,40 @@ internal static class DescriptorTable
     }
 
     /// <summary>
+    /// <see cref="Open"/> once earlier tests' leftovers are gone: their undisposed handles finalized, so that
+    /// a finalizer cannot close one in the middle of a later comparison. Take it as a comparison's baseline.
+    /// </summary>
+    public static SortedSet<int> Baseline()
+    {
+        System.GC.Collect();
+        System.GC.WaitForPendingFinalizers();
+        System.GC.Collect();
+        return Open();
+    }
+
+    /// <summary>
+    /// Asserts that the open descriptors are <paramref name="before"/> again, allowing 2 s for them to
+    /// settle: libkqueue closes a kqueue's own descriptors on its monitoring thread, a little after close()
+    /// returns. No collection here, so a handle left to its finalizer still fails.
+    /// </summary>
+    public static void AssertBackTo(SortedSet<int> before)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var now = Open();
+        while (!now.SetEquals(before) && clock.Elapsed < System.TimeSpan.FromSeconds(2))
+        {
+            System.Threading.Thread.Sleep(20);
+            now = Open();
+        }
+
+        var opened = new SortedSet<int>(now);
+        opened.ExceptWith(before);
+        var closed = new SortedSet<int>(before);
+        closed.ExceptWith(now);
+        Assert.True(now.SetEquals(before), $"descriptors still open: [{string.Join(", ", opened)}]; closed that were open before: [{string.Join(", ", closed)}]");
+    }
+
+    /// <summary>
     /// The <paramref name="count"/> numbers the kernel will hand out next, found by taking them (dup) and
     /// giving them back: fcntl alone would call a number free that another thread has reserved in the
     /// middle of a blocking open.
