@@ -1,5 +1,4 @@
 using System;
-using System.Diagnostics;
 
 namespace EporeX.Fallback.Poll;
 
@@ -12,7 +11,7 @@ namespace EporeX.Fallback.Poll;
 internal sealed class PollDeadlineTimer : IEventQueueTimer
 {
     private readonly PollEventQueue _queue;
-    private long _period; // Stopwatch ticks; 0 for a one-shot
+    private long _period; // TimeSpan ticks; 0 for a one-shot
     private long _pending;
     private bool _oneShotDone;
 
@@ -27,7 +26,7 @@ internal sealed class PollDeadlineTimer : IEventQueueTimer
     /// <summary>Where the timer sits in the armed table; -1 while disarmed.</summary>
     internal int Index { get; set; } = -1;
 
-    /// <summary>The next expiration, a Stopwatch timestamp; valid while armed.</summary>
+    /// <summary>The next expiration, on the <see cref="PollDeadlines.Now"/> clock; valid while armed.</summary>
     internal long Deadline { get; private set; }
 
     /// <summary>True once a one-shot has expired: it leaves the armed table.</summary>
@@ -44,8 +43,9 @@ internal sealed class PollDeadlineTimer : IEventQueueTimer
     /// <summary>A new schedule from <paramref name="now"/>; discards what was not consumed.</summary>
     internal void Schedule(long now, TimeSpan due, TimeSpan? period)
     {
-        Deadline = SaturatingAdd(now, ToStopwatchTicks(due)); // zero: due now, so the next wait does not block
-        _period = period is { } p ? Math.Max(1, ToStopwatchTicks(p)) : 0;
+        // Zero: due now, so the next wait does not block. Otherwise one tick more, since now was truncated to a tick.
+        Deadline = SaturatingAdd(now, due == TimeSpan.Zero ? 0 : due.Ticks + 1);
+        _period = period is { } p ? Math.Max(1, p.Ticks) : 0;
         _pending = 0;
         _oneShotDone = false;
     }
@@ -83,11 +83,6 @@ internal sealed class PollDeadlineTimer : IEventQueueTimer
         _pending = 0;
         return pending;
     }
-
-    private static long ToStopwatchTicks(TimeSpan t) =>
-        Stopwatch.Frequency == TimeSpan.TicksPerSecond * 100
-            ? t.Ticks * 100 // nanosecond clock (Linux, macOS): exact
-            : (long)(t.Ticks * ((double)Stopwatch.Frequency / TimeSpan.TicksPerSecond));
 
     private static long SaturatingAdd(long a, long b) => a > long.MaxValue - b ? long.MaxValue : a + b;
 }

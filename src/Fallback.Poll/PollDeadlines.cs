@@ -6,12 +6,16 @@ namespace EporeX.Fallback.Poll;
 /// <summary>
 /// The armed timers of a poll(2) queue that has no timerfd: the wait folds the earliest deadline into
 /// poll()'s timeout, and after poll() returns, reports each timer whose deadline has passed. Deadlines
-/// are <see cref="Stopwatch"/> timestamps (the monotonic clock). Not thread-safe: the queue's lock is held
+/// are on the monotonic clock in TimeSpan ticks (<see cref="Now"/>): the unit of due times and periods,
+/// and finer than poll()'s milliseconds. Not thread-safe: the queue's lock is held
 /// around every call. A linear scan per Wait, like poll(2) itself over its descriptors.
 /// </summary>
 internal sealed class PollDeadlines
 {
     private PollDeadlineTimer[] _armed = new PollDeadlineTimer[4];
+
+    /// <summary>The monotonic clock in TimeSpan ticks (100 ns), the unit of due times and periods.</summary>
+    public static long Now => Stopwatch.GetElapsedTime(0, Stopwatch.GetTimestamp()).Ticks;
 
     /// <summary>How many timers are armed.</summary>
     public int Count { get; private set; }
@@ -19,7 +23,7 @@ internal sealed class PollDeadlines
     /// <summary>Arms <paramref name="timer"/>'s schedule as of now, or re-arms it.</summary>
     public void Arm(PollDeadlineTimer timer, TimeSpan due, TimeSpan? period)
     {
-        timer.Schedule(Stopwatch.GetTimestamp(), due, period);
+        timer.Schedule(Now, due, period);
         if (timer.Index < 0)
         {
             if (Count == _armed.Length)
@@ -42,7 +46,7 @@ internal sealed class PollDeadlines
     /// <summary>Counts what <paramref name="timer"/> has expired by now without an event (a Consume between waits), and takes the count.</summary>
     public long Consume(PollDeadlineTimer timer)
     {
-        if (timer.Index >= 0 && timer.Expire(Stopwatch.GetTimestamp()) && timer.IsOneShotDone)
+        if (timer.Index >= 0 && timer.Expire(Now) && timer.IsOneShotDone)
         {
             Remove(timer);
         }
@@ -62,21 +66,20 @@ internal sealed class PollDeadlines
             earliest = Math.Min(earliest, _armed[i].Deadline);
         }
 
-        var left = earliest - Stopwatch.GetTimestamp();
+        var left = earliest - Now;
         if (left <= 0)
         {
             return 0;
         }
 
-        var ticksPerMs = Stopwatch.Frequency / 1000;
-        var ms = (left + ticksPerMs - 1) / ticksPerMs;
+        var ms = (left + TimeSpan.TicksPerMillisecond - 1) / TimeSpan.TicksPerMillisecond;
         return milliseconds >= 0 && milliseconds <= ms ? milliseconds : (int)Math.Min(ms, int.MaxValue);
     }
 
     /// <summary>One readable event per timer whose deadline has passed, as far as the buffer holds; the rest are reported by the next Wait.</summary>
     public int Deliver(Span<Event> events, int delivered)
     {
-        var now = Stopwatch.GetTimestamp();
+        var now = Now;
         for (var i = 0; i < Count && delivered < events.Length;)
         {
             var timer = _armed[i];
