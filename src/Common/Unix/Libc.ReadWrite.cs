@@ -10,24 +10,37 @@ internal static partial class Libc
     [LibraryImport(Library, EntryPoint = "write", SetLastError = true)]
     internal static unsafe partial nint Write(int fd, void* buffer, nuint count);
 
+    /// <summary>
+    /// read(2), resumed when a signal interrupts it (the .NET runtime sends its own): the byte count, or -1
+    /// with <see cref="Errno.Last"/> set to anything but EINTR. The one home of the read/write EINTR rule.
+    /// </summary>
+    internal static unsafe nint ReadUninterrupted(int fd, void* buffer, nuint count)
+    {
+        nint n;
+        while ((n = Read(fd, buffer, count)) < 0 && Errno.Last == Errno.EINTR)
+        {
+        }
+
+        return n;
+    }
+
+    /// <summary>write(2), resumed when a signal interrupts it. See <see cref="ReadUninterrupted"/>.</summary>
+    internal static unsafe nint WriteUninterrupted(int fd, void* buffer, nuint count)
+    {
+        nint n;
+        while ((n = Write(fd, buffer, count)) < 0 && Errno.Last == Errno.EINTR)
+        {
+        }
+
+        return n;
+    }
+
     /// <summary>Reads and discards everything a non-blocking descriptor holds (a drained wake pipe).</summary>
     internal static unsafe void Drain(int fd)
     {
         byte* buffer = stackalloc byte[128];
-        while (true)
+        while (ReadUninterrupted(fd, buffer, 128) > 0)
         {
-            var n = Read(fd, buffer, 128);
-            if (n > 0)
-            {
-                continue;
-            }
-
-            if (n < 0 && Errno.Last == Errno.EINTR)
-            {
-                continue;
-            }
-
-            return;
         }
     }
 }

@@ -44,9 +44,7 @@ internal sealed unsafe class WakePipe : IDisposable
         {
             using var reference = new HandleReference(_write);
             byte one = 1;
-            while (Libc.Write(_write.Fd, &one, 1) < 0 && Errno.Last == Errno.EINTR)
-            {
-            }
+            Libc.WriteUninterrupted(_write.Fd, &one, 1);
         }
         catch (ObjectDisposedException)
         {
