@@ -1,549 +1,218 @@
 using System;
+using System.IO;
 using System.Net.Sockets;
-using System.Runtime.InteropServices;
 using System.Threading;
 using System.Threading.Tasks;
-using EporeX.Unix;
 
 namespace EporeX;
 
 /// <summary>
-/// One descriptor registered with an <see cref="EventLoop"/>: await its readiness
-/// (<see cref="ReadableAsync"/>, <see cref="WritableAsync"/>, <see cref="ReadyAsync"/>), or read and write
-/// it asynchronously (<see cref="ReadAsync"/>, <see cref="WriteAsync"/>, <see cref="AsStream"/>).
-/// Create one with <c>loop.Register(…)</c>.
+/// One descriptor registered with an <see cref="EventLoop"/>, owned by it: await its readiness
+/// (<see cref="ReadableAsync"/>, <see cref="WritableAsync"/>, <see cref="ReadyAsync"/>), read and write it
+/// (<see cref="ReadAsync"/>, <see cref="WriteAsync"/>, <see cref="AsStream"/>), or run your own
+/// non-blocking call when it is ready (<see cref="IoAsync{TState, TResult}"/>). Create one with
+/// <c>loop.Register(…)</c>.
 /// </summary>
 /// <remarks>
-/// <para>Readiness is kept per direction until it is cleared (<see cref="ReadyGuard.ClearReady"/>): an await
-/// completes at once while the direction is known ready, and otherwise when the loop thread hears of it
-/// from the kernel. The registration is edge-triggered where the backend can (epoll, kqueue), and level +
-/// oneshot, re-armed by the library for the directions not known ready, where it cannot (poll(2)).</para>
-/// <para>One reader and one writer may await at the same time (and one more await on both directions,
-/// through <see cref="ReadyAsync"/>); a second await on a direction that is already awaited throws
-/// <see cref="InvalidOperationException"/>. A wait that suspends allocates nothing.</para>
-/// <para>The library never closes the descriptor. <see cref="Dispose"/> deregisters it and fails a
-/// pending await with <see cref="ObjectDisposedException"/>. A handle (or <see cref="Socket"/>) closed
-/// while registered is noticed by the loop within a quarter of a second: its pending awaits fail with
-/// <see cref="ObjectDisposedException"/>, and no readiness of a descriptor that reuses the number is ever
-/// delivered to it. A raw descriptor must be disposed (deregistered) before it is closed, as with
-/// <see cref="Registry"/>.</para>
+/// <para>Readiness is kept per direction until an operation proves it stale (EAGAIN, or
+/// <see cref="ReadyGuard.ClearReady"/>): an await completes at once while the direction is known ready, and
+/// otherwise when the loop hears of it from the kernel. Any number of awaits may wait at once on either
+/// direction; an event completes, in the order they began, every await it satisfies, and each is
+/// cancellable on its own. An await that suspends allocates nothing in steady state.</para>
+/// <para>It owns what it was given, as <see cref="FileStream"/> owns its handle: <see cref="Dispose()"/>
+/// deregisters, fails pending awaits with <see cref="ObjectDisposedException"/>, then closes the descriptor
+/// (disposes the handle or <see cref="Socket"/>). Registered with <c>leaveOpen: true</c> it closes nothing,
+/// and the caller must dispose the AsyncFd before closing the descriptor; if the caller closes it first
+/// anyway, a pending await still ends with <see cref="ObjectDisposedException"/> (the loop looks every
+/// quarter of a second while such awaits exist) and never sees another descriptor's readiness.</para>
 /// </remarks>
-public sealed partial class AsyncFd : IDisposable
+/// <example>
+/// <code>
+/// await using var loop = new EventLoop();
+/// using var fd = loop.Register(socket, Interest.Readable | Interest.Writable); // fd now owns socket
+/// var buffer = new byte[4096];
+/// int n;
+/// while ((n = await fd.ReadAsync(buffer)) &gt; 0)
+/// {
+///     await fd.WriteAllAsync(buffer.AsMemory(0, n));
+/// }
+/// </code>
+/// </example>
+#pragma warning disable CA1063 // not derivable outside the library (internal constructor); AsyncFd<T> hooks OnReleased instead of Dispose(bool)
+public class AsyncFd : IDisposable
+#pragma warning restore CA1063
 {
-    /// <summary>The readiness bits kept for the read direction (errors count for both).</summary>
-    internal const Readiness ReadSide = Readiness.Readable | Readiness.ReadClosed | Readiness.Priority | Readiness.Error;
-
-    /// <summary>The readiness bits kept for the write direction.</summary>
-    internal const Readiness WriteSide = Readiness.Writable | Readiness.WriteClosed | Readiness.Error;
-
-    /// <summary>Closed states are final: clearing never forgets them (the peer cannot reopen).</summary>
-    private const Readiness Final = Readiness.ReadClosed | Readiness.WriteClosed;
-
-    private const Interest AllInterests = Interest.Readable | Interest.Writable | Interest.Priority;
-
-    private readonly EventLoop _loop;
-    private readonly SafeHandle? _handle;
-    private readonly bool _oneshot;
-    private readonly ReadinessWaiter _reader;
-    private readonly ReadinessWaiter _writer;
-    private readonly bool _inline;
-    private ReadinessWaiter? _both;
-    private Readiness _readReady;
-    private Readiness _writeReady;
-    private ulong _readTick;
-    private ulong _writeTick;
-    private Interest _armed;
-    private string? _closedReason;
+    private readonly IoRegistration _registration;
     private int _disposed;
 
-    internal AsyncFd(EventLoop loop, SafeHandle? handle, int fd, Interest interest, IoKind kind, bool oneshot, bool inlineContinuations)
+    internal AsyncFd(EventLoop loop, IoRegistration registration)
     {
-        _loop = loop;
-        _handle = handle;
-        Descriptor = fd;
-        Interest = interest;
-        Kind = kind;
-        _oneshot = oneshot;
-        _armed = oneshot ? interest : 0;
-        _inline = inlineContinuations;
-        _reader = new ReadinessWaiter(this, inlineContinuations);
-        _writer = new ReadinessWaiter(this, inlineContinuations);
+        Loop = loop;
+        _registration = registration;
     }
 
     /// <summary>The loop this descriptor is registered with.</summary>
-    public EventLoop Loop => _loop;
+    public EventLoop Loop { get; }
 
     /// <summary>The descriptor's number (of the handle, when registered through one).</summary>
-    public int Descriptor { get; }
+    public int Descriptor => _registration.Io.Descriptor;
 
     /// <summary>The directions it was registered for.</summary>
-    public Interest Interest { get; }
+    public Interest Interest => _registration.Interest;
 
-    /// <summary>The lock that guards readiness, ticks and the waiters.</summary>
-    internal Lock Gate { get; } = new();
+    /// <summary>True when <see cref="Dispose()"/> closes the descriptor (false when registered with <c>leaveOpen: true</c>).</summary>
+    public bool OwnsDescriptor => _registration.Io.IsOwned;
 
-    internal Token Token { get; set; }
-
-    internal int Slot { get; set; }
-
-    internal SafeHandle? Handle => _handle;
-
-    internal bool IsClosed => Volatile.Read(ref _closedReason) is not null;
+    internal IoRegistration Registration => _registration;
 
     /// <summary>
     /// Waits until the descriptor is readable, its read half is closed, or an error is pending; at once
     /// when that is already known.
     /// </summary>
-    /// <param name="cancellationToken">Cancels the wait (<see cref="OperationCanceledException"/>); the registration and any readiness that came meanwhile stay.</param>
+    /// <param name="cancellationToken">Cancels this await alone (<see cref="OperationCanceledException"/>); the registration, any readiness that came meanwhile and the other awaits stay.</param>
     /// <exception cref="ArgumentException">It was not registered for <see cref="Interest.Readable"/>.</exception>
-    /// <exception cref="InvalidOperationException">Another await on the read direction is in progress.</exception>
     /// <exception cref="ObjectDisposedException">It, its loop, or its handle is disposed (also as the await's result).</exception>
-    public ValueTask<ReadyGuard> ReadableAsync(CancellationToken cancellationToken = default) =>
-        WaitAsync(Interest.Readable, Timeout.Infinite, cancellationToken);
+    public ValueTask<ReadyGuard> ReadableAsync(CancellationToken cancellationToken = default) => ReadyAsync(Interest.Readable, cancellationToken);
 
     /// <summary>Waits until the descriptor is writable, its write half is closed, or an error is pending. See <see cref="ReadableAsync"/>.</summary>
     /// <exception cref="ArgumentException">It was not registered for <see cref="Interest.Writable"/>.</exception>
-    /// <exception cref="InvalidOperationException">Another await on the write direction is in progress.</exception>
     /// <exception cref="ObjectDisposedException">It, its loop, or its handle is disposed.</exception>
-    public ValueTask<ReadyGuard> WritableAsync(CancellationToken cancellationToken = default) =>
-        WaitAsync(Interest.Writable, Timeout.Infinite, cancellationToken);
+    public ValueTask<ReadyGuard> WritableAsync(CancellationToken cancellationToken = default) => ReadyAsync(Interest.Writable, cancellationToken);
 
-    /// <summary>
-    /// Waits until any of <paramref name="interest"/> is ready. <see cref="Interest.Readable"/> and
-    /// <see cref="Interest.Priority"/> share the reader's slot, <see cref="Interest.Writable"/> is the
-    /// writer's, and an interest that spans both directions has a slot of its own.
-    /// </summary>
+    /// <summary>Waits until any of <paramref name="interest"/> is ready. See <see cref="ReadableAsync"/>.</summary>
     /// <exception cref="ArgumentException"><paramref name="interest"/> is empty, unknown, or not part of <see cref="Interest"/>.</exception>
-    /// <exception cref="InvalidOperationException">Another await on the same slot is in progress.</exception>
     /// <exception cref="ObjectDisposedException">It, its loop, or its handle is disposed.</exception>
-    public ValueTask<ReadyGuard> ReadyAsync(Interest interest, CancellationToken cancellationToken = default) =>
-        WaitAsync(interest, Timeout.Infinite, cancellationToken);
+    public ValueTask<ReadyGuard> ReadyAsync(Interest interest, CancellationToken cancellationToken = default)
+    {
+        RequireRegistered(interest);
+        return _registration.Cell.WaitAsync(interest, cancellationToken);
+    }
 
     /// <summary>
-    /// Deregisters the descriptor (it stays open: the library never closes it) and fails a pending await
-    /// with <see cref="ObjectDisposedException"/>. Calling it again does nothing.
+    /// Reads what the descriptor holds, up to <c>buffer.Length</c> bytes: the system call is tried first,
+    /// and only when it would block (EAGAIN) does the read wait for readiness and try again. Sockets use
+    /// recv; any other descriptor read(2).
+    /// </summary>
+    /// <param name="buffer">Where to put the bytes. An empty buffer waits until the descriptor is readable and returns 0 (a zero-byte read, as .NET's sockets do).</param>
+    /// <param name="cancellationToken">Cancels the wait; nothing is read then.</param>
+    /// <returns>The bytes read; 0 at the end of the stream (peer shut down, pipe writers gone).</returns>
+    /// <exception cref="NotSupportedException">It was not registered for <see cref="Interest.Readable"/>.</exception>
+    /// <exception cref="ObjectDisposedException">It, its loop, or its handle is disposed.</exception>
+    /// <exception cref="SocketException">recv failed (the connection was reset…).</exception>
+    /// <exception cref="IOException">read failed; <see cref="Exception.HResult"/> is the errno.</exception>
+    public ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        ValidateIo(Interest.Readable);
+        return _registration.ReadAsync(buffer, cancellationToken);
+    }
+
+    /// <summary>
+    /// Writes as much of <paramref name="buffer"/> as the descriptor takes now, waiting for writability
+    /// only when it takes nothing (EAGAIN). Sockets use send without SIGPIPE; any other descriptor write(2).
+    /// </summary>
+    /// <returns>The bytes written: at least 1 for a non-empty buffer (see <see cref="WriteAllAsync"/> to write it all).</returns>
+    /// <exception cref="NotSupportedException">It was not registered for <see cref="Interest.Writable"/>.</exception>
+    /// <exception cref="ObjectDisposedException">It, its loop, or its handle is disposed.</exception>
+    /// <exception cref="SocketException">send failed (<see cref="SocketError.Shutdown"/> for EPIPE…).</exception>
+    /// <exception cref="IOException">write failed (EPIPE when the pipe has no reader…); <see cref="Exception.HResult"/> is the errno.</exception>
+    public ValueTask<int> WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        ValidateIo(Interest.Writable);
+        return _registration.WriteAsync(buffer, cancellationToken);
+    }
+
+    /// <summary>Writes all of <paramref name="buffer"/>, waiting for writability as often as needed. See <see cref="WriteAsync"/>.</summary>
+    /// <remarks>If it is cancelled or fails part way, an unknown prefix of the buffer has been written.</remarks>
+    public ValueTask WriteAllAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        ValidateIo(Interest.Writable);
+        return _registration.WriteAllAsync(buffer, cancellationToken);
+    }
+
+    /// <summary>
+    /// Runs a non-blocking operation of your own once the descriptor is ready for <paramref name="interest"/>,
+    /// and again after each new readiness for as long as it would block: tokio's <c>async_io</c>. For what
+    /// <see cref="ReadAsync"/> and <see cref="WriteAsync"/> do not cover (recvfrom, accept, ioctl, a
+    /// device's own calls).
+    /// </summary>
+    /// <param name="interest">What the operation needs: a non-empty part of what the descriptor was registered for.</param>
+    /// <param name="state">Passed to <paramref name="operation"/>.</param>
+    /// <param name="operation">One attempt; false when it would block. Use a static lambda.</param>
+    /// <param name="cancellationToken">Cancels the wait between attempts; the registration stays.</param>
+    /// <returns>The result of the first attempt that did not block. Completes at once, allocating nothing, when the readiness is known and the attempt succeeds.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="operation"/> is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="interest"/> is empty or not part of the registration.</exception>
+    /// <exception cref="ObjectDisposedException">The descriptor or its loop is disposed (also when it happens while waiting).</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    /// <typeparam name="TState">The type of <paramref name="state"/>.</typeparam>
+    /// <typeparam name="TResult">The type of the result.</typeparam>
+    public ValueTask<TResult> IoAsync<TState, TResult>(Interest interest, TState state, NonBlockingOperation<TState, TResult> operation, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(operation);
+        RequireRegistered(interest);
+        return _registration.IoAsync(interest, state, operation, cancellationToken);
+    }
+
+    /// <summary>
+    /// A <see cref="Stream"/> over the descriptor, for <c>StreamReader</c>, <c>PipeReader.Create</c>,
+    /// <c>CopyToAsync</c>…: its asynchronous reads and writes honour the <see cref="CancellationToken"/>,
+    /// and every read and write honours <see cref="Stream.ReadTimeout"/>/<see cref="Stream.WriteTimeout"/>
+    /// (the longest one read or write may wait; <see cref="TimeoutException"/> then).
+    /// </summary>
+    /// <remarks>Disposing the stream does not dispose this AsyncFd, nor close the descriptor.</remarks>
+    public Stream AsStream() => new AsyncFdStream(this);
+
+    /// <summary>
+    /// Deregisters the descriptor, fails every pending await with <see cref="ObjectDisposedException"/>,
+    /// then closes the descriptor unless it was registered with <c>leaveOpen: true</c>. Calling it again does nothing.
     /// </summary>
     public void Dispose()
     {
+        Release(closeOwned: true);
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>Deregisters and fails pending awaits; closes what it owns when <paramref name="closeOwned"/> (else the caller takes it back).</summary>
+    /// <returns>False when it was already disposed.</returns>
+    internal bool Release(bool closeOwned)
+    {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
         {
-            return;
+            return false;
         }
 
-        var wasOpen = Shut("The AsyncFd is disposed.");
-        if (wasOpen)
+        // Deregister first, while the descriptor is surely open; then fail the awaits; then close.
+        Loop.Release(_registration);
+        _registration.Cell.Shut("The AsyncFd is disposed.");
+        if (closeOwned)
         {
-            Deregister();
+            _registration.Io.Close();
         }
 
-        _reader.DisposeTimer();
-        _writer.DisposeTimer();
-        _both?.DisposeTimer();
-        _loop.Release(this);
+        OnReleased();
+        return true;
     }
 
-    /// <summary>The readiness bits an await for <paramref name="interest"/> completes on.</summary>
-    internal static Readiness Mask(Interest interest)
+    /// <summary>Called once, when the registration is released (disposed or given back).</summary>
+    private protected virtual void OnReleased()
     {
-        var mask = Readiness.Error;
-        if ((interest & Interest.Readable) != 0)
-        {
-            mask |= Readiness.Readable | Readiness.ReadClosed;
-        }
-
-        if ((interest & Interest.Writable) != 0)
-        {
-            mask |= Readiness.Writable | Readiness.WriteClosed;
-        }
-
-        if ((interest & Interest.Priority) != 0)
-        {
-            mask |= Readiness.Priority | Readiness.ReadClosed;
-        }
-
-        return mask;
     }
 
-    internal ValueTask<ReadyGuard> WaitAsync(Interest interest, int timeout, CancellationToken cancellationToken)
+    /// <summary>The checks every read or write makes first: not closed, registered for the direction.</summary>
+    internal void ValidateIo(Interest direction)
     {
-        if (interest == 0 || (interest & ~AllInterests) != 0 || (interest & ~Interest) != 0)
+        _registration.Cell.ThrowIfClosed();
+        if ((Interest & direction) == 0)
+        {
+            throw new NotSupportedException($"Descriptor {Descriptor} was registered for {Interest}, not {direction}.");
+        }
+    }
+
+    private void RequireRegistered(Interest interest)
+    {
+        if (interest == 0 || (interest & ~Directions.All) != 0 || (interest & ~Interest) != 0)
         {
             throw new ArgumentException($"The interest must be a non-empty part of what the descriptor was registered for ({Interest}); got {interest}.", nameof(interest));
         }
-
-        if (cancellationToken.IsCancellationRequested)
-        {
-            ThrowIfClosed();
-            return ValueTask.FromCanceled<ReadyGuard>(cancellationToken);
-        }
-
-        var waiter = WaiterFor(interest);
-        var mask = Mask(interest);
-        short version;
-        bool rearmed = true;
-        lock (Gate)
-        {
-            ThrowIfClosed();
-            ThrowIfBusy(waiter, interest);
-
-            var ready = ReadyLocked(mask);
-            if (ready != 0)
-            {
-                return new ValueTask<ReadyGuard>(new ReadyGuard(this, ready, interest, _readTick, _writeTick));
-            }
-
-            version = waiter.StartLocked(interest, timeout, cancellationToken);
-            rearmed = RearmLocked();
-        }
-
-        if (!rearmed)
-        {
-            FailPending();
-        }
-        else
-        {
-            waiter.Arm(timeout, cancellationToken);
-        }
-
-        return new ValueTask<ReadyGuard>(waiter, version);
     }
-
-    /// <summary>The loop thread delivers one event for this descriptor.</summary>
-    internal void OnEvent(Readiness readiness)
-    {
-        bool reader, writer, both, rearmed = true;
-        CancellationTokenRegistration r1, r2, r3;
-        ReadyGuard g1, g2, g3;
-        lock (Gate)
-        {
-            if (_closedReason is not null)
-            {
-                return;
-            }
-
-            var read = readiness & ReadSide;
-            if (read != 0)
-            {
-                _readReady |= read;
-                _readTick++;
-            }
-
-            var write = readiness & WriteSide;
-            if (write != 0)
-            {
-                _writeReady |= write;
-                _writeTick++;
-            }
-
-            if (_oneshot)
-            {
-                _armed = 0; // the kernel disarmed the whole registration when it reported it
-                rearmed = RearmLocked();
-            }
-
-            reader = TryTakeLocked(_reader, out r1, out g1);
-            writer = TryTakeLocked(_writer, out r2, out g2);
-            both = TryTakeLocked(_both, out r3, out g3);
-        }
-
-        if (reader)
-        {
-            _reader.Complete(r1, g1);
-        }
-
-        if (writer)
-        {
-            _writer.Complete(r2, g2);
-        }
-
-        if (both)
-        {
-            _both!.Complete(r3, g3);
-        }
-
-        if (!rearmed)
-        {
-            FailPending();
-        }
-    }
-
-    /// <summary><see cref="ReadyGuard.ClearReady"/>: forgets what the guard saw, direction by direction, unless the tick moved on.</summary>
-    internal void Clear(Readiness seen, Interest interest, ulong readTick, ulong writeTick)
-    {
-        var forget = seen & ~Final;
-        var rearmed = true;
-        lock (Gate)
-        {
-            if (_closedReason is not null)
-            {
-                return;
-            }
-
-            if ((interest & (Interest.Readable | Interest.Priority)) != 0 && _readTick == readTick)
-            {
-                _readReady &= ~(forget & ReadSide);
-            }
-
-            if ((interest & Interest.Writable) != 0 && _writeTick == writeTick)
-            {
-                _writeReady &= ~(forget & WriteSide);
-            }
-
-            rearmed = RearmLocked();
-        }
-
-        if (!rearmed)
-        {
-            FailPending();
-        }
-    }
-
-    /// <summary>The tick of a direction, read before a system call so that its EAGAIN can clear what it saw.</summary>
-    internal ulong ReadTick => Volatile.Read(ref _readTick);
-
-    /// <inheritdoc cref="ReadTick"/>
-    internal ulong WriteTick => Volatile.Read(ref _writeTick);
-
-    /// <summary>A read or write returned EAGAIN: forget the direction's readiness unless an event came since <paramref name="tick"/>.</summary>
-    internal void ClearAfterWouldBlock(bool read, ulong tick)
-    {
-        if (read)
-        {
-            Clear(Readiness.Readable | Readiness.Error, Interest.Readable, tick, 0);
-        }
-        else
-        {
-            Clear(Readiness.Writable | Readiness.Error, Interest.Writable, 0, tick);
-        }
-    }
-
-    /// <summary>
-    /// The loop's periodic check: a handle closed, or a raw descriptor no longer open, while an await is
-    /// pending. The kernel forgets a closed descriptor silently, so without this the await would never end.
-    /// </summary>
-    internal void CheckClosedBehind()
-    {
-        if (IsClosed || !(_reader.IsPending || _writer.IsPending || (_both?.IsPending ?? false)))
-        {
-            return;
-        }
-
-        var closed = _handle is not null ? _handle.IsClosed : !Libc.IsOpen(Descriptor);
-        if (closed)
-        {
-            Shut($"Descriptor {Descriptor} was closed while it was registered with the event loop; dispose the AsyncFd before closing its descriptor.");
-        }
-    }
-
-    /// <summary>The loop is disposed: fail every pending await; the kernel queue goes with the loop.</summary>
-    internal void ShutByLoop() => Shut("The EventLoop is disposed.");
-
-    /// <summary>Marks the descriptor closed and fails every pending await. Returns false when it was already closed.</summary>
-    private bool Shut(string reason)
-    {
-        bool first;
-        lock (Gate)
-        {
-            first = _closedReason is null;
-            if (first)
-            {
-                Volatile.Write(ref _closedReason, reason);
-            }
-        }
-
-        FailPending();
-        return first;
-    }
-
-    /// <summary>Fails every pending await with the reason the descriptor is closed.</summary>
-    private void FailPending()
-    {
-        bool reader, writer, both;
-        CancellationTokenRegistration r1, r2, r3;
-        lock (Gate)
-        {
-            reader = TryTakeAnyLocked(_reader, out r1);
-            writer = TryTakeAnyLocked(_writer, out r2);
-            both = TryTakeAnyLocked(_both, out r3);
-        }
-
-        if (reader)
-        {
-            _reader.Fail(r1, ClosedException());
-        }
-
-        if (writer)
-        {
-            _writer.Fail(r2, ClosedException());
-        }
-
-        if (both)
-        {
-            _both!.Fail(r3, ClosedException());
-        }
-    }
-
-    private void Deregister()
-    {
-        try
-        {
-            if (_handle is not null)
-            {
-                _loop.Registry.Deregister(_handle);
-            }
-            else
-            {
-                _loop.Registry.Deregister(Descriptor);
-            }
-        }
-        catch (ObjectDisposedException)
-        {
-            // the handle was closed (closing deregistered it) or the loop is gone with its kernel queue
-        }
-        catch (EventQueueException)
-        {
-            // the kernel had already forgotten it: it was closed behind the library
-        }
-    }
-
-    private ReadinessWaiter WaiterFor(Interest interest)
-    {
-        if ((interest & Interest.Writable) == 0)
-        {
-            return _reader;
-        }
-
-        if (interest == Interest.Writable)
-        {
-            return _writer;
-        }
-
-        if (_both is null)
-        {
-            Interlocked.CompareExchange(ref _both, new ReadinessWaiter(this, _inline), null);
-        }
-
-        return _both;
-    }
-
-    private Readiness ReadyLocked(Readiness mask) => (_readReady & mask & ReadSide) | (_writeReady & mask & WriteSide);
-
-    private bool TryTakeLocked(ReadinessWaiter? waiter, out CancellationTokenRegistration registration, out ReadyGuard guard)
-    {
-        if (waiter is not null && waiter.IsPending)
-        {
-            var ready = ReadyLocked(Mask(waiter.Interest));
-            if (ready != 0)
-            {
-                guard = new ReadyGuard(this, ready, waiter.Interest, _readTick, _writeTick);
-                registration = waiter.TakeLocked();
-                return true;
-            }
-        }
-
-        registration = default;
-        guard = default;
-        return false;
-    }
-
-    private static bool TryTakeAnyLocked(ReadinessWaiter? waiter, out CancellationTokenRegistration registration)
-    {
-        if (waiter is not null && waiter.IsPending)
-        {
-            registration = waiter.TakeLocked();
-            return true;
-        }
-
-        registration = default;
-        return false;
-    }
-
-    /// <summary>
-    /// Level + oneshot (poll(2)): arms the registration for every direction not known ready, so that the
-    /// kernel reports the next change of each (as an edge would) and stays quiet about what is already
-    /// known. Nothing for an edge registration, whose kernel reports every change itself. Returns false,
-    /// having marked the descriptor closed, when the kernel no longer has it.
-    /// </summary>
-    private bool RearmLocked()
-    {
-        if (!_oneshot)
-        {
-            return true;
-        }
-
-        Interest needed = 0;
-        if ((Interest & Interest.Readable) != 0 && (_readReady & (Readiness.Readable | Readiness.ReadClosed | Readiness.Error)) == 0)
-        {
-            needed |= Interest.Readable;
-        }
-
-        if ((Interest & Interest.Priority) != 0 && (_readReady & (Readiness.Priority | Readiness.ReadClosed | Readiness.Error)) == 0)
-        {
-            needed |= Interest.Priority;
-        }
-
-        if ((Interest & Interest.Writable) != 0 && (_writeReady & (Readiness.Writable | Readiness.WriteClosed | Readiness.Error)) == 0)
-        {
-            needed |= Interest.Writable;
-        }
-
-        if (needed == 0 || (needed & ~_armed) == 0)
-        {
-            return true;
-        }
-
-        try
-        {
-            if (_handle is not null)
-            {
-                _loop.Registry.Reregister(_handle, Token, needed, PollMode.Oneshot);
-            }
-            else
-            {
-                _loop.Registry.Reregister(Descriptor, Token, needed, PollMode.Oneshot);
-            }
-
-            _armed = needed;
-            return true;
-        }
-        catch (Exception e) when (e is EventQueueException or ObjectDisposedException)
-        {
-            Volatile.Write(ref _closedReason, $"Descriptor {Descriptor} can no longer be watched ({e.Message}); it was closed while registered, or its loop is disposed.");
-            return false;
-        }
-    }
-
-    /// <summary>One await per direction: a second one would reset the first one's pending result.</summary>
-    private void ThrowIfBusy(ReadinessWaiter waiter, Interest interest)
-    {
-        if (waiter.IsBusy)
-        {
-            throw new InvalidOperationException($"Another await for {interest} on descriptor {Descriptor} is in progress; one reader and one writer may await at a time.");
-        }
-    }
-
-    private void ThrowIfClosed()
-    {
-        if (Volatile.Read(ref _closedReason) is not null)
-        {
-            throw ClosedException();
-        }
-    }
-
-    private ObjectDisposedException ClosedException() => new(nameof(AsyncFd), _closedReason);
-
-    /// <summary>How reads and writes reach the descriptor.</summary>
-    internal enum IoKind
-    {
-        /// <summary>Not known yet: try recv/send, and fall back to read/write for good on ENOTSOCK.</summary>
-        Unknown,
-
-        /// <summary>A socket: recv/send with MSG_DONTWAIT and MSG_NOSIGNAL.</summary>
-        Socket,
-
-        /// <summary>Anything else (pipe, tty, eventfd…): read/write on a non-blocking descriptor.</summary>
-        File,
-    }
-
-    internal IoKind Kind { get; private set; }
 }

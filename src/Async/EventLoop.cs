@@ -1,5 +1,4 @@
 using System;
-using System.Collections.Generic;
 using System.Diagnostics;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
@@ -12,37 +11,39 @@ namespace EporeX;
 
 /// <summary>
 /// A <see cref="Poll"/> and the one thread that waits on it, for async/await code: register a descriptor
-/// (<see cref="Register(SafeHandle, Interest)"/>) and await its readiness, or read and write it, through
-/// the <see cref="AsyncFd"/> it returns.
+/// (<see cref="Register{THandle}(THandle, Interest, bool)"/>) and await its readiness, or read and write it,
+/// through the <see cref="AsyncFd"/> it returns.
 /// </summary>
 /// <remarks>
 /// <para>The loop thread only waits and dispatches: an event sets the descriptor's readiness and completes
-/// the await that waits for it. The continuation runs on the thread pool, unless
+/// the awaits that wait for it. The continuations run on the thread pool, unless
 /// <see cref="EventLoopOptions.InlineContinuations"/> asks for the loop thread itself.</para>
-/// <para>Registration is thread-safe and takes effect while the loop thread waits. An event is matched to
-/// its <see cref="AsyncFd"/> through a slot table indexed by the token, with a generation in the token's
-/// high bits, so a late event of a disposed descriptor never reaches the descriptor that reuses its slot.</para>
+/// <para>An idle loop sleeps in the kernel until an event: no timer wakes it. Descriptors are registered
+/// edge-triggered where the backend can (epoll, kqueue), else oneshot and re-armed after each change
+/// (poll(2)), a choice made once per loop.</para>
 /// <para><see cref="Dispose"/> stops the thread, fails every pending await with
-/// <see cref="ObjectDisposedException"/> and closes the kernel queue; the registered descriptors stay open.</para>
+/// <see cref="ObjectDisposedException"/> and closes the kernel queue. Each <see cref="AsyncFd"/> still
+/// closes what it owns when it is disposed.</para>
 /// </remarks>
+/// <example>
+/// <code>
+/// await using var loop = new EventLoop();                     // best backend here, its own thread
+/// using var tty = loop.Register(File.OpenHandle("/dev/ttyUSB0", FileMode.Open, FileAccess.ReadWrite), Interest.Readable);
+/// var line = new byte[256];
+/// int n = await tty.ReadAsync(line, cancellationToken);       // no thread blocks while it waits
+/// </code>
+/// </example>
 public sealed class EventLoop : IDisposable, IAsyncDisposable
 {
     /// <summary>The waker's token: above every slot token (a slot index never reaches 2^32 - 1).</summary>
     private const ulong WakerToken = ulong.MaxValue;
 
-    /// <summary>How often the loop looks for descriptors closed behind its back while awaits are pending.</summary>
-    private static readonly TimeSpan SweepInterval = TimeSpan.FromMilliseconds(250);
-
     private readonly Poll _poll;
     private readonly Waker _waker;
     private readonly Events _events;
     private readonly Thread _thread;
-    private readonly Lock _gate = new();
-    private AsyncFd?[] _slots = new AsyncFd?[16];
-    private uint[] _generations = new uint[16];
-    private readonly Stack<int> _free = new();
-    private int _used;
-    private int _count;
+    private readonly RegistrationTable _table = new();
+    private readonly ClosedBehindWatch _watch;
     private int _disposed;
     private volatile bool _stopping;
 
@@ -83,6 +84,7 @@ public sealed class EventLoop : IDisposable, IAsyncDisposable
             throw;
         }
 
+        _watch = new ClosedBehindWatch(_waker);
         InlineContinuations = options.InlineContinuations;
         Mode = poll.Capabilities.Edge ? PollMode.Edge : PollMode.Oneshot;
         _thread = new Thread(Run) { IsBackground = true, Name = options.ThreadName };
@@ -105,7 +107,7 @@ public sealed class EventLoop : IDisposable, IAsyncDisposable
     public bool InlineContinuations { get; }
 
     /// <summary>How many <see cref="AsyncFd"/>s are registered (not yet disposed).</summary>
-    public int Count => Volatile.Read(ref _count);
+    public int Count => _table.Count;
 
     /// <summary>True on the loop's own thread (inline continuations run there).</summary>
     public bool IsLoopThread => Thread.CurrentThread == _thread;
@@ -115,12 +117,15 @@ public sealed class EventLoop : IDisposable, IAsyncDisposable
     internal Registry Registry => _poll.Registry;
 
     /// <summary>
-    /// Registers a descriptor held by a handle (SafeFileHandle, SafePipeHandle, SafeSocketHandle…). A
-    /// descriptor that is not a <see cref="SafeSocketHandle"/> is switched to non-blocking mode (O_NONBLOCK),
-    /// which its reads and writes need; that flag belongs to the open file, so other holders of it see it too.
+    /// Registers a descriptor held by a handle (SafeFileHandle, SafePipeHandle, SafeSocketHandle…), which the
+    /// <see cref="AsyncFd"/> owns from now on unless <paramref name="leaveOpen"/>. A descriptor that is not a
+    /// <see cref="SafeSocketHandle"/> is switched to non-blocking mode (O_NONBLOCK), which its reads and
+    /// writes need; that flag belongs to the open file, so other holders of it see it too.
     /// </summary>
     /// <param name="handle">The handle; it is referenced only for each system call, so disposing it never blocks.</param>
     /// <param name="interest">The directions to await; at least one flag.</param>
+    /// <param name="leaveOpen">True to keep the handle yours: the AsyncFd then never disposes it, and you dispose the AsyncFd before the handle.</param>
+    /// <typeparam name="THandle">The handle's type, kept by <see cref="AsyncFd{T}.Inner"/>.</typeparam>
     /// <exception cref="ArgumentNullException"><paramref name="handle"/> is null.</exception>
     /// <exception cref="ArgumentException"><paramref name="interest"/> is empty or unknown, or the handle is invalid.</exception>
     /// <exception cref="ObjectDisposedException">The handle is closed, or the loop is disposed.</exception>
@@ -128,48 +133,63 @@ public sealed class EventLoop : IDisposable, IAsyncDisposable
     /// <exception cref="AlreadyRegisteredException">The descriptor is already registered with this loop.</exception>
     /// <exception cref="InvalidDescriptorException">The descriptor is not open.</exception>
     /// <exception cref="UnsupportedDescriptorException">The backend cannot watch this kind of descriptor (a regular file on epoll).</exception>
-    public AsyncFd Register(SafeHandle handle, Interest interest)
+    /// <remarks>When it throws, nothing was taken: the handle stays the caller's, open.</remarks>
+    public AsyncFd<THandle> Register<THandle>(THandle handle, Interest interest, bool leaveOpen = false)
+        where THandle : SafeHandle
     {
         ArgumentNullException.ThrowIfNull(handle);
+        var fd = Descriptors.Of(handle);
         ValidateInterest(interest);
-        ObjectDisposedException.ThrowIf(handle.IsClosed, handle);
-        var kind = handle is SafeSocketHandle ? AsyncFd.IoKind.Socket
-            : handle is SafeFileHandle ? AsyncFd.IoKind.File
-            : AsyncFd.IoKind.Unknown;
-        var value = handle.DangerousGetHandle().ToInt64();
-        if (handle.IsInvalid || value < 0 || value > int.MaxValue)
-        {
-            throw new ArgumentException($"The handle does not hold a descriptor (value {value}).", nameof(handle));
-        }
-
-        return RegisterCore(handle, (int)value, interest, kind);
+        var kind = handle is SafeSocketHandle ? IoKind.Socket : handle is SafeFileHandle ? IoKind.File : IoKind.Unknown;
+        var registration = RegisterCore(new DescriptorIo(handle, fd, kind, leaveOpen ? null : handle), interest);
+        return new AsyncFd<THandle>(this, registration, handle);
     }
 
-    /// <summary>Registers a socket; its reads and writes are recv and send (without SIGPIPE). See <see cref="Register(SafeHandle, Interest)"/>.</summary>
+    /// <summary>Registers a socket, which the <see cref="AsyncFd"/> owns (disposes) from now on unless <paramref name="leaveOpen"/>; its reads and writes are recv and send (without SIGPIPE). See <see cref="Register{THandle}(THandle, Interest, bool)"/>.</summary>
     /// <exception cref="ArgumentNullException"><paramref name="socket"/> is null.</exception>
     /// <exception cref="ObjectDisposedException">The socket is disposed, or the loop is.</exception>
-    public AsyncFd Register(Socket socket, Interest interest)
+    public AsyncFd<Socket> Register(Socket socket, Interest interest, bool leaveOpen = false)
     {
         ArgumentNullException.ThrowIfNull(socket);
-        return Register(socket.SafeHandle, interest);
+        var handle = socket.SafeHandle;
+        var fd = Descriptors.Of(handle);
+        ValidateInterest(interest);
+        var registration = RegisterCore(new DescriptorIo(handle, fd, IoKind.Socket, leaveOpen ? null : socket), interest);
+        return new AsyncFd<Socket>(this, registration, socket);
     }
 
     /// <summary>
-    /// Registers a raw descriptor that the caller owns; it is switched to non-blocking mode. Dispose the
-    /// <see cref="AsyncFd"/> before closing the descriptor. See <see cref="Register(SafeHandle, Interest)"/>.
+    /// Registers a raw descriptor, which the <see cref="AsyncFd"/> owns (closes) from now on unless
+    /// <paramref name="leaveOpen"/>; it is switched to non-blocking mode. With <paramref name="leaveOpen"/>,
+    /// dispose the AsyncFd before closing the descriptor. See <see cref="Register{THandle}(THandle, Interest, bool)"/>.
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="fd"/> is negative.</exception>
-    public AsyncFd Register(int fd, Interest interest)
+    public AsyncFd Register(int fd, Interest interest, bool leaveOpen = false)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(fd);
         ValidateInterest(interest);
-        return RegisterCore(null, fd, interest, AsyncFd.IoKind.Unknown);
+        if (leaveOpen)
+        {
+            return new AsyncFd(this, RegisterCore(new DescriptorIo(null, fd, IoKind.Unknown, null), interest));
+        }
+
+        // Owned: a handle of its own, so that a read in flight keeps the number from being closed under it.
+        var owner = new FileDescriptorHandle(fd);
+        try
+        {
+            return new AsyncFd(this, RegisterCore(new DescriptorIo(owner, fd, IoKind.Unknown, owner), interest));
+        }
+        catch
+        {
+            owner.SetHandleAsInvalid(); // not taken: the caller keeps the descriptor
+            throw;
+        }
     }
 
     /// <summary>
     /// Stops the loop thread (waiting for it, unless called on it), fails every pending await with
-    /// <see cref="ObjectDisposedException"/>, and closes the kernel queue. Descriptors stay open. Calling
-    /// it again does nothing.
+    /// <see cref="ObjectDisposedException"/>, and closes the kernel queue. Descriptors stay open until their
+    /// AsyncFds are disposed. Calling it again does nothing.
     /// </summary>
     public void Dispose()
     {
@@ -178,24 +198,17 @@ public sealed class EventLoop : IDisposable, IAsyncDisposable
             return;
         }
 
-        AsyncFd?[] registered;
-        int used;
-        lock (_gate)
-        {
-            _stopping = true;
-            registered = _slots;
-            used = _used;
-        }
-
+        _stopping = true;
+        var registered = _table.Close();
         _waker.Wake();
         if (!IsLoopThread)
         {
             _thread.Join();
         }
 
-        for (var i = 0; i < used; i++)
+        foreach (var registration in registered)
         {
-            registered[i]?.ShutByLoop();
+            registration?.Cell.Shut("The EventLoop is disposed.");
         }
 
         _waker.Dispose();
@@ -209,23 +222,11 @@ public sealed class EventLoop : IDisposable, IAsyncDisposable
         return ValueTask.CompletedTask;
     }
 
-    /// <summary>Frees the slot of a disposed AsyncFd; its generation moves on, so its late events are dropped.</summary>
-    internal void Release(AsyncFd fd)
+    /// <summary>An AsyncFd is disposed: out of the kernel, then out of the table (a late event of its token is dropped).</summary>
+    internal void Release(IoRegistration registration)
     {
-        lock (_gate)
-        {
-            var slot = fd.Slot;
-            if (slot < 0 || !ReferenceEquals(_slots[slot], fd))
-            {
-                return;
-            }
-
-            Volatile.Write(ref _slots[slot], null);
-            _generations[slot]++;
-            _free.Push(slot);
-            fd.Slot = -1;
-            _count--;
-        }
+        registration.Io.Deregister(_poll.Registry);
+        _table.Release(registration);
     }
 
     private static Poll CreatePoll(EventLoopOptions? options, EventQueueFactory? fallback)
@@ -238,95 +239,42 @@ public sealed class EventLoop : IDisposable, IAsyncDisposable
 
     private static void ValidateInterest(Interest interest)
     {
-        if (interest == 0 || (interest & ~(Interest.Readable | Interest.Writable | Interest.Priority)) != 0)
+        if (interest == 0 || (interest & ~Directions.All) != 0)
         {
             throw new ArgumentException($"Interest must be a non-empty combination of Readable, Writable and Priority; got {interest}.", nameof(interest));
         }
     }
 
-    private AsyncFd RegisterCore(SafeHandle? handle, int fd, Interest interest, AsyncFd.IoKind kind)
+    private IoRegistration RegisterCore(DescriptorIo io, Interest interest)
     {
         ObjectDisposedException.ThrowIf(_stopping, this);
-        var asyncFd = new AsyncFd(this, handle, fd, interest, kind, oneshot: Mode == PollMode.Oneshot, InlineContinuations);
-        lock (_gate)
+        var registration = new IoRegistration(io, interest, InlineContinuations);
+        _table.Claim(registration, this);
+        try
         {
-            ObjectDisposedException.ThrowIf(_stopping, this);
-            Claim(asyncFd);
+            // Attached before the kernel hears of it: the first event may come at once.
+            registration.Cell.Attach(
+                Mode == PollMode.Oneshot ? new OneshotArming(_poll.Registry, io, registration.Token, interest) : null,
+                io.IsOwned ? null : _watch);
+            io.Register(_poll.Registry, registration.Token, interest, Mode);
+        }
+        catch
+        {
+            _table.Release(registration);
+            throw;
         }
 
         try
         {
-            if (handle is not null)
-            {
-                _poll.Registry.Register(handle, asyncFd.Token, interest, Mode);
-            }
-            else
-            {
-                _poll.Registry.Register(fd, asyncFd.Token, interest, Mode);
-            }
+            io.MakeNonBlocking();
         }
         catch
         {
-            Release(asyncFd);
+            Release(registration);
             throw;
         }
 
-        if (kind != AsyncFd.IoKind.Socket)
-        {
-            MakeNonBlocking(asyncFd, handle, fd);
-        }
-
-        return asyncFd;
-    }
-
-    private static void MakeNonBlocking(AsyncFd asyncFd, SafeHandle? handle, int fd)
-    {
-        int error;
-        if (handle is null)
-        {
-            error = Libc.SetNonBlocking(fd);
-        }
-        else
-        {
-            using var reference = new HandleReference(handle);
-            error = Libc.SetNonBlocking((int)reference.Value);
-        }
-
-        if (error != 0)
-        {
-            asyncFd.Dispose();
-            throw new EventQueueException($"Descriptor {fd} could not be made non-blocking: fcntl failed with {Errno.Name(error)}.", error, fd);
-        }
-    }
-
-    private void Claim(AsyncFd asyncFd)
-    {
-        int slot;
-        if (_free.Count > 0)
-        {
-            slot = _free.Pop();
-        }
-        else
-        {
-            if (_used == _slots.Length)
-            {
-                // Copy and publish: the loop thread reads the table without the lock.
-                var slots = new AsyncFd?[_slots.Length * 2];
-                Array.Copy(_slots, slots, _used);
-                Array.Resize(ref _generations, slots.Length);
-                Volatile.Write(ref _slots, slots);
-            }
-
-            slot = _used++;
-        }
-
-        asyncFd.Slot = slot;
-        asyncFd.Token = new Token(((ulong)_generations[slot] << 32) | (uint)slot);
-        Volatile.Write(ref _slots[slot], asyncFd);
-        if (_count++ == 0)
-        {
-            _waker.Wake(); // the loop may be blocked without a timeout: make it start its sweeps
-        }
+        return registration;
     }
 
     private void Run()
@@ -336,47 +284,39 @@ public sealed class EventLoop : IDisposable, IAsyncDisposable
         {
             try
             {
-                // While descriptors are registered, wake now and then to notice one closed behind the
-                // library (the kernel forgets it without an event, and its await would never end).
-                _poll.Wait(_events, Volatile.Read(ref _count) > 0 ? SweepInterval : null);
+                _poll.Wait(_events, _watch.BeforeWait());
             }
             catch (ObjectDisposedException)
             {
                 return;
             }
 
+            _watch.AfterWait();
             foreach (var e in _events)
             {
                 if (e.Token.Value != WakerToken)
                 {
-                    Dispatch(e);
+                    _table.Find(e.Token)?.Cell.OnEvent(e.Readiness);
                 }
             }
 
-            if (Stopwatch.GetElapsedTime(lastSweep) >= SweepInterval)
+            if (_watch.IsActive && Stopwatch.GetElapsedTime(lastSweep) >= ClosedBehindWatch.Interval)
             {
                 lastSweep = Stopwatch.GetTimestamp();
-                Sweep();
+                FailClosedBehind();
             }
         }
     }
 
-    private void Dispatch(Event e)
+    /// <summary>Ends the awaits of descriptors the library does not own that were closed behind its back.</summary>
+    private void FailClosedBehind()
     {
-        var slots = Volatile.Read(ref _slots);
-        var slot = (uint)e.Token.Value;
-        if (slot < (uint)slots.Length && Volatile.Read(ref slots[slot]) is { } asyncFd && asyncFd.Token == e.Token)
+        foreach (var registration in _table.Snapshot())
         {
-            asyncFd.OnEvent(e.Readiness);
-        }
-    }
-
-    private void Sweep()
-    {
-        var slots = Volatile.Read(ref _slots);
-        for (var i = 0; i < slots.Length; i++)
-        {
-            Volatile.Read(ref slots[i])?.CheckClosedBehind();
+            if (registration is { Io.IsOwned: false, Cell.HasWaiters: true, Io.IsClosedBehind: true })
+            {
+                registration.Cell.Shut($"Descriptor {registration.Io.Descriptor} was closed while it was registered with the event loop; dispose the AsyncFd before closing its descriptor.");
+            }
         }
     }
 }

@@ -58,8 +58,8 @@ public sealed class AsyncBadInputTests
 
         Assert.Equal(0, loop.Count); // (a number that is not open is Registry's InvalidDescriptorException: Conformance/BadInputTests)
 
-        using var fd = loop.Register(pipe.Read, Interest.Readable);
-        Assert.Throws<AlreadyRegisteredException>(() => loop.Register(pipe.Read, Interest.Readable));
+        using var fd = loop.Register(pipe.Read, Interest.Readable, leaveOpen: true);
+        Assert.Throws<AlreadyRegisteredException>(() => loop.Register(pipe.Read, Interest.Readable, leaveOpen: true));
         Assert.Equal(1, loop.Count);
     }
 
@@ -87,8 +87,8 @@ public sealed class AsyncBadInputTests
     {
         using var loop = AsyncLoops.Open(backend);
         using var pipe = new TestPipe();
-        using var reader = loop.Register(pipe.Read, Interest.Readable);
-        using var writer = loop.Register(pipe.WriteEnd, Interest.Writable);
+        using var reader = loop.Register(pipe.Read, Interest.Readable, leaveOpen: true);
+        using var writer = loop.Register(pipe.WriteEnd, Interest.Writable, leaveOpen: true);
 
         Assert.Throws<ArgumentException>(() => AsyncLoops.Start(reader.WritableAsync()));
         Assert.Throws<ArgumentException>(() => AsyncLoops.Start(reader.ReadyAsync(0)));
@@ -106,7 +106,7 @@ public sealed class AsyncBadInputTests
     {
         using var loop = AsyncLoops.Open(backend);
         using var pipe = new TestPipe();
-        using var writer = loop.Register(pipe.WriteEnd, Interest.Writable);
+        using var writer = loop.Register(pipe.WriteEnd, Interest.Writable, leaveOpen: true);
         pipe.CloseReader();
 
         var error = Assert.Throws<IOException>(() => AsyncLoops.Start(writer.WriteAsync(new byte[1])));
@@ -116,7 +116,7 @@ public sealed class AsyncBadInputTests
         using (client)
         using (server)
         {
-            using var fd = loop.Register(server, Interest.Readable | Interest.Writable);
+            using var fd = loop.Register(server, Interest.Readable | Interest.Writable, leaveOpen: true);
             client.LingerState = new LingerOption(true, 0);
             client.Close(); // RST
             var failure = Assert.ThrowsAny<Exception>(() =>
@@ -137,7 +137,7 @@ public sealed class AsyncBadInputTests
     {
         using var loop = AsyncLoops.Open(backend, inline: true);
         using var pipe = new TestPipe();
-        using var fd = loop.Register(pipe.Read, Interest.Readable);
+        using var fd = loop.Register(pipe.Read, Interest.Readable, leaveOpen: true);
         var stream = fd.AsStream();
         Assert.Throws<ArgumentOutOfRangeException>(() => stream.ReadTimeout = 0);
         Assert.Throws<ArgumentOutOfRangeException>(() => stream.WriteTimeout = -2);

@@ -14,7 +14,7 @@ public sealed class AsyncCancellationTests
     {
         using var loop = AsyncLoops.Open(backend, inline);
         using var pipe = new TestPipe();
-        using var fd = loop.Register(pipe.Read, Interest.Readable);
+        using var fd = loop.Register(pipe.Read, Interest.Readable, leaveOpen: true);
         using var cts = new CancellationTokenSource();
         var readable = fd.ReadableAsync(cts.Token);
         Assert.False(readable.IsCompleted);
@@ -36,7 +36,7 @@ public sealed class AsyncCancellationTests
     {
         using var loop = AsyncLoops.Open(backend, inline);
         using var pipe = new TestPipe();
-        using var fd = loop.Register(pipe.Read, Interest.Readable);
+        using var fd = loop.Register(pipe.Read, Interest.Readable, leaveOpen: true);
         using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(30));
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => AsyncLoops.Within(fd.ReadAsync(new byte[8], cts.Token)));
 
@@ -50,7 +50,7 @@ public sealed class AsyncCancellationTests
     {
         using var loop = AsyncLoops.Open(backend, inline);
         using var pipe = new TestPipe();
-        using var fd = loop.Register(pipe.Read, Interest.Readable);
+        using var fd = loop.Register(pipe.Read, Interest.Readable, leaveOpen: true);
         var cancelled = new CancellationToken(canceled: true);
 
         var readable = fd.ReadableAsync(cancelled);
@@ -72,7 +72,7 @@ public sealed class AsyncCancellationTests
     {
         using var loop = AsyncLoops.Open(backend, inline);
         using var pipe = new TestPipe();
-        using var fd = loop.Register(pipe.Read, Interest.Readable);
+        using var fd = loop.Register(pipe.Read, Interest.Readable, leaveOpen: true);
         int completed = 0, cancelled = 0;
         for (var round = 0; round < 200; round++)
         {
@@ -106,7 +106,7 @@ public sealed class AsyncCancellationTests
     {
         using var loop = AsyncLoops.Open(backend, inline);
         using var pipe = new TestPipe();
-        using var fd = loop.Register(pipe.Read, Interest.Readable);
+        using var fd = loop.Register(pipe.Read, Interest.Readable, leaveOpen: true);
         using var cts = new CancellationTokenSource();
         for (var i = 0; i < 50; i++)
         {

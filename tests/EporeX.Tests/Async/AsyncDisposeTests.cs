@@ -16,7 +16,7 @@ public sealed class AsyncDisposeTests
     {
         using var loop = AsyncLoops.Open(backend, inline);
         using var pipe = new TestPipe();
-        var fd = loop.Register(pipe.Read, Interest.Readable);
+        var fd = loop.Register(pipe.Read, Interest.Readable, leaveOpen: true);
         var read = fd.ReadAsync(new byte[4]);
         Assert.False(read.IsCompleted);
 
@@ -29,7 +29,7 @@ public sealed class AsyncDisposeTests
         fd.Dispose(); // again: nothing
 
         // Deregistered: the same descriptor registers again, and works.
-        using var again = loop.Register(pipe.Read, Interest.Readable);
+        using var again = loop.Register(pipe.Read, Interest.Readable, leaveOpen: true);
         pipe.Write(3);
         Assert.Equal(3, await AsyncLoops.Within(again.ReadAsync(new byte[4])));
     }
@@ -41,7 +41,7 @@ public sealed class AsyncDisposeTests
         using var loop = AsyncLoops.Open(backend, inline);
         var (r, w) = Native.Pipe();
         var handle = new SafeFileHandle(r, ownsHandle: true);
-        using var fd = loop.Register(handle, Interest.Readable);
+        using var fd = loop.Register(handle, Interest.Readable, leaveOpen: true);
         var readable = fd.ReadableAsync();
         Assert.False(readable.IsCompleted);
 
@@ -61,7 +61,7 @@ public sealed class AsyncDisposeTests
         var (client, server) = Loopback.ConnectedPair();
         using (client)
         {
-            using var fd = loop.Register(server, Interest.Readable | Interest.Writable);
+            using var fd = loop.Register(server, Interest.Readable | Interest.Writable, leaveOpen: true);
             var read = fd.ReadAsync(new byte[4]);
             Assert.False(read.IsCompleted);
             server.Dispose(); // never blocks: the library holds no reference on the handle between calls
@@ -78,8 +78,8 @@ public sealed class AsyncDisposeTests
         var (a, b) = Native.SocketPair();
         try
         {
-            var reader = loop.Register(pipe.Read, Interest.Readable);
-            var duplex = loop.Register(a, Interest.Readable | Interest.Writable);
+            var reader = loop.Register(pipe.Read, Interest.Readable, leaveOpen: true);
+            var duplex = loop.Register(a, Interest.Readable | Interest.Writable, leaveOpen: true);
             Native.FillUntilFull(a);
             var pending = new[]
             {
@@ -98,7 +98,7 @@ public sealed class AsyncDisposeTests
 
             Assert.True(Native.IsOpen(pipe.Read) && Native.IsOpen(a));
             Assert.Throws<ObjectDisposedException>(() => AsyncLoops.Start(reader.ReadableAsync()));
-            Assert.Throws<ObjectDisposedException>(() => loop.Register(b, Interest.Readable));
+            Assert.Throws<ObjectDisposedException>(() => loop.Register(b, Interest.Readable, leaveOpen: true));
             reader.Dispose(); // after the loop: harmless
             duplex.Dispose();
             loop.Dispose();
@@ -116,7 +116,7 @@ public sealed class AsyncDisposeTests
     {
         var loop = AsyncLoops.Open(backend, inline: true);
         using var pipe = new TestPipe();
-        var fd = loop.Register(pipe.Read, Interest.Readable);
+        var fd = loop.Register(pipe.Read, Interest.Readable, leaveOpen: true);
         var awaiting = new TaskCompletionSource();
         var disposedOnLoop = Task.Run(async () =>
         {
@@ -131,7 +131,7 @@ public sealed class AsyncDisposeTests
         await Task.Delay(50); // the await has suspended by now
         pipe.Write(1);
         Assert.True(await disposedOnLoop.WaitAsync(AsyncLoops.Patience));
-        Assert.Throws<ObjectDisposedException>(() => loop.Register(pipe.WriteEnd, Interest.Writable));
+        Assert.Throws<ObjectDisposedException>(() => loop.Register(pipe.WriteEnd, Interest.Writable, leaveOpen: true));
     }
 
     [SkippableTheory]
@@ -143,10 +143,10 @@ public sealed class AsyncDisposeTests
         {
             using var noisy = new TestPipe();
             using var quiet = new TestPipe();
-            var first = loop.Register(noisy.Read, Interest.Readable);
+            var first = loop.Register(noisy.Read, Interest.Readable, leaveOpen: true);
             noisy.Write(1); // an event for first's token may be in flight
             first.Dispose();
-            using var second = loop.Register(quiet.Read, Interest.Readable); // takes first's slot
+            using var second = loop.Register(quiet.Read, Interest.Readable, leaveOpen: true); // takes first's slot
             var readable = second.ReadableAsync();
             await Task.Delay(round % 10 == 0 ? 20 : 0);
             Assert.False(readable.IsCompleted, $"round {round}: the quiet pipe was reported ready");
@@ -169,7 +169,7 @@ public sealed class AsyncHygieneTests
         var name = $"eporex-t{Environment.TickCount64 % 100000}";
         var loop = new EventLoop(Backends.Open(backend), new EventLoopOptions { ThreadName = name });
         using var pipe = new TestPipe();
-        var fd = loop.Register(pipe.Read, Interest.Readable);
+        var fd = loop.Register(pipe.Read, Interest.Readable, leaveOpen: true);
         var read = fd.ReadAsync(new byte[4]);
         Assert.Contains(name, ThreadNames());
 
@@ -186,7 +186,7 @@ public sealed class AsyncHygieneTests
     {
         using var loop = AsyncLoops.Open(backend);
         var (r, w) = Native.Pipe();
-        using var fd = loop.Register(r, Interest.Readable);
+        using var fd = loop.Register(r, Interest.Readable, leaveOpen: true);
         var readable = fd.ReadableAsync();
         Native.Close(r); // wrong use (dispose first), but it must not hang the await
         await Assert.ThrowsAsync<ObjectDisposedException>(() => AsyncLoops.Within(readable));
@@ -197,7 +197,7 @@ public sealed class AsyncHygieneTests
     {
         using var loop = AsyncLoops.Open(backend);
         using var pipe = new TestPipe();
-        using var fd = loop.Register(pipe.Read, Interest.Readable);
+        using var fd = loop.Register(pipe.Read, Interest.Readable, leaveOpen: true);
         var read = fd.ReadAsync(new byte[4]);
         pipe.Write(1);
         await AsyncLoops.Within(read);

@@ -81,7 +81,7 @@ public sealed class AsyncModelPropertyTests(ITestOutputHelper output)
     {
         using var loop = AsyncLoops.Open(backend, inline);
         using var pipe = new TestPipe();
-        using var fd = loop.Register(pipe.Read, Interest.Readable);
+        using var fd = loop.Register(pipe.Read, Interest.Readable, leaveOpen: true);
         var pending = 0; // the model: bytes in the pipe
         ReadyGuard? guard = null;
         for (var i = 0; i < program.Length; i++)

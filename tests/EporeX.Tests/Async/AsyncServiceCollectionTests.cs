@@ -29,7 +29,7 @@ public sealed class AsyncServiceCollectionTests
             Assert.True(loop.InlineContinuations);
 
             using var pipe = new TestPipe();
-            using var fd = loop.Register(pipe.Read, Interest.Readable);
+            using var fd = loop.Register(pipe.Read, Interest.Readable, leaveOpen: true);
             pipe.Write(1);
             Assert.Equal(1, await AsyncLoops.Within(fd.ReadAsync(new byte[2])));
         }

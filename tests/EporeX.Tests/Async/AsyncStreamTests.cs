@@ -18,8 +18,8 @@ public sealed class AsyncStreamTests
     {
         using var loop = AsyncLoops.Open(backend, inline);
         using var pipe = new TestPipe();
-        using var reader = loop.Register(pipe.Read, Interest.Readable);
-        using var writer = loop.Register(pipe.WriteEnd, Interest.Writable);
+        using var reader = loop.Register(pipe.Read, Interest.Readable, leaveOpen: true);
+        using var writer = loop.Register(pipe.WriteEnd, Interest.Writable, leaveOpen: true);
         using var lines = new StreamReader(reader.AsStream(), Encoding.UTF8);
         var output = writer.AsStream();
 
@@ -36,8 +36,8 @@ public sealed class AsyncStreamTests
     {
         using var loop = AsyncLoops.Open(backend, inline);
         using var pipe = new TestPipe();
-        using var reader = loop.Register(pipe.Read, Interest.Readable);
-        using var writer = loop.Register(pipe.WriteEnd, Interest.Writable);
+        using var reader = loop.Register(pipe.Read, Interest.Readable, leaveOpen: true);
+        using var writer = loop.Register(pipe.WriteEnd, Interest.Writable, leaveOpen: true);
         var data = new byte[1 << 20]; // far more than a pipe holds: both sides wait, in turn
         new Random(7).NextBytes(data);
         var sink = new MemoryStream();
@@ -77,7 +77,7 @@ public sealed class AsyncStreamTests
     {
         using var loop = AsyncLoops.Open(backend, inline);
         using var pipe = new TestPipe();
-        using var reader = loop.Register(pipe.Read, Interest.Readable);
+        using var reader = loop.Register(pipe.Read, Interest.Readable, leaveOpen: true);
         var stream = reader.AsStream();
         Assert.True(stream.CanTimeout);
         stream.ReadTimeout = 100;
@@ -100,7 +100,7 @@ public sealed class AsyncStreamTests
     {
         using var loop = AsyncLoops.Open(backend, inline);
         using var pipe = new TestPipe();
-        using var reader = loop.Register(pipe.Read, Interest.Readable);
+        using var reader = loop.Register(pipe.Read, Interest.Readable, leaveOpen: true);
         var stream = reader.AsStream();
         using var cts = new CancellationTokenSource(50);
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => stream.ReadAsync(new byte[4], cts.Token).AsTask().WaitAsync(AsyncLoops.Patience));
@@ -114,7 +114,7 @@ public sealed class AsyncStreamTests
     {
         using var loop = AsyncLoops.Open(backend, inline);
         using var pipe = new TestPipe();
-        using var writer = loop.Register(pipe.WriteEnd, Interest.Writable);
+        using var writer = loop.Register(pipe.WriteEnd, Interest.Writable, leaveOpen: true);
         var stream = writer.AsStream();
         stream.WriteTimeout = 100;
         Native.FillUntilFull(pipe.WriteEnd);

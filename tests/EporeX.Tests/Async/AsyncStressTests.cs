@@ -36,8 +36,8 @@ public sealed class AsyncStressTests(ITestOutputHelper output)
     private static async Task<(long Ops, long Cancelled)> Worker(EventLoop loop, int seed, bool socket)
     {
         var (readEnd, writeEnd) = socket ? Native.SocketPair() : Native.Pipe();
-        var reader = loop.Register(readEnd, Interest.Readable);
-        var writer = loop.Register(writeEnd, Interest.Writable);
+        var reader = loop.Register(readEnd, Interest.Readable, leaveOpen: true);
+        var writer = loop.Register(writeEnd, Interest.Writable, leaveOpen: true);
         long ops = 0, cancelled = 0;
         try
         {

@@ -18,7 +18,7 @@ public sealed class AsyncTryIoTests
     {
         using var loop = AsyncLoops.Open(backend, inline);
         using var pipe = new TestPipe();
-        using var fd = loop.Register(pipe.Read, Interest.Readable);
+        using var fd = loop.Register(pipe.Read, Interest.Readable, leaveOpen: true);
         var attempts = new StrongBox<int>();
 
         var read = fd.IoAsync(Interest.Readable, (pipe.Read, attempts), ReadOne);
@@ -36,7 +36,7 @@ public sealed class AsyncTryIoTests
     {
         using var loop = AsyncLoops.Open(backend, inline);
         using var pipe = new TestPipe();
-        using var fd = loop.Register(pipe.Read, Interest.Readable);
+        using var fd = loop.Register(pipe.Read, Interest.Readable, leaveOpen: true);
         pipe.Write(1);
         var guard = await AsyncLoops.Within(fd.ReadableAsync()); // readiness known…
         Assert.True(guard.IsReadable);
@@ -59,7 +59,7 @@ public sealed class AsyncTryIoTests
     {
         using var loop = AsyncLoops.Open(backend);
         using var pipe = new TestPipe();
-        using var fd = loop.Register(pipe.Read, Interest.Readable);
+        using var fd = loop.Register(pipe.Read, Interest.Readable, leaveOpen: true);
         pipe.Write(1);
         var guard = await AsyncLoops.Within(fd.ReadableAsync());
         Assert.Equal(1, pipe.Drain());
@@ -79,7 +79,7 @@ public sealed class AsyncTryIoTests
     {
         using var loop = AsyncLoops.Open(backend);
         using var pipe = new TestPipe();
-        using var fd = loop.Register(pipe.Read, Interest.Readable);
+        using var fd = loop.Register(pipe.Read, Interest.Readable, leaveOpen: true);
         pipe.Write(2);
         var guard = await AsyncLoops.Within(fd.ReadableAsync());
 
@@ -97,7 +97,7 @@ public sealed class AsyncTryIoTests
     {
         using var loop = AsyncLoops.Open(backend);
         using var pipe = new TestPipe();
-        using var fd = loop.Register(pipe.Read, Interest.Readable);
+        using var fd = loop.Register(pipe.Read, Interest.Readable, leaveOpen: true);
         pipe.Write(1);
         var guard = await AsyncLoops.Within(fd.ReadableAsync());
 
@@ -115,7 +115,7 @@ public sealed class AsyncTryIoTests
     {
         using var loop = AsyncLoops.Open(backend);
         using var pipe = new TestPipe();
-        var fd = loop.Register(pipe.Read, Interest.Readable);
+        var fd = loop.Register(pipe.Read, Interest.Readable, leaveOpen: true);
         var state = (pipe.Read, new StrongBox<int>());
 
         Assert.Throws<ArgumentNullException>(() => AsyncLoops.Start(fd.IoAsync<int, int>(Interest.Readable, 0, null!)));
@@ -126,9 +126,12 @@ public sealed class AsyncTryIoTests
         using (var cts = new CancellationTokenSource())
         {
             var pending = fd.IoAsync(Interest.Readable, state, ReadOne, cts.Token);
-            Assert.Throws<InvalidOperationException>(() => AsyncLoops.Start(fd.IoAsync(Interest.Readable, state, ReadOne)));
+            var other = fd.IoAsync(Interest.Readable, state, ReadOne).AsTask(); // a second waiter is fine
             cts.Cancel();
             await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await AsyncLoops.Within(pending));
+            Assert.False(other.IsCompleted); // cancelled alone
+            pipe.Write(1);
+            Assert.Equal(1, await other.WaitAsync(AsyncLoops.Patience));
         }
 
         pipe.Write(1); // the registration survived the cancellation
@@ -146,7 +149,7 @@ public sealed class AsyncTryIoTests
     {
         using var loop = AsyncLoops.Open(backend);
         using var pipe = new TestPipe();
-        using var fd = loop.Register(pipe.Read, Interest.Readable);
+        using var fd = loop.Register(pipe.Read, Interest.Readable, leaveOpen: true);
         pipe.Write(8000);
         await AsyncLoops.Within(fd.ReadableAsync());
         var state = (pipe.Read, new StrongBox<int>());

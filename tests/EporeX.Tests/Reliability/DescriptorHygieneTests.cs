@@ -126,9 +126,10 @@ public sealed class DescriptorHygieneTests(ITestOutputHelper output)
             CreateAndDispose(backend);
         }
 
-        var after = DescriptorTable.Open();
-        Assert.Equal(before, after);
-        output.WriteLine($"{backend}: 10000 Poll+Waker cycles in {clock.ElapsedMilliseconds} ms; descriptors before {before.Count}, after {after.Count}");
+        // libkqueue closes a kqueue's own descriptors on its monitoring thread after close() returns, so the
+        // table is compared once it settles; a descriptor the library leaked never closes, and still fails.
+        DescriptorTable.AssertBackTo(before);
+        output.WriteLine($"{backend}: 10000 Poll+Waker cycles in {clock.ElapsedMilliseconds} ms; descriptors before {before.Count}");
     }
 
     /// <summary>

@@ -16,11 +16,18 @@ namespace EporeX.Tests.Samples;
 /// on its own (tiered recompilation, a thread the pool injects on a loaded machine). A per-message
 /// allocation shows in every window.
 /// </summary>
+/// <remarks>
+/// The bound is 8 B per message, not 0: counted process-wide, a window also holds what the runtime and
+/// the test host allocate per unit of time (about 2 KB per window on one busy core, where a window lasts
+/// seconds). The smallest .NET object is 24 B, so an allocation on every message (48 KB per window), or
+/// on every second message, still fails.
+/// </remarks>
 [Collection(SerialCollection.Name)]
 public sealed class AsyncEchoAllocationTests
 {
     private const int Messages = 2_000;
     private const int Windows = 10;
+    private const int BytesPerMessageBound = 8;
 
     [SkippableTheory]
     [MemberData(nameof(EchoServerTests.AsyncModes), MemberType = typeof(EchoServerTests))]
@@ -49,9 +56,9 @@ public sealed class AsyncEchoAllocationTests
                 var before = GC.GetTotalAllocatedBytes(precise: true);
                 RoundTrips(client, message, echoed, Messages);
                 seen[w] = GC.GetTotalAllocatedBytes(precise: true) - before;
-                if (seen[w] < Messages)
+                if (seen[w] < Messages * BytesPerMessageBound)
                 {
-                    return; // under one byte per message: nothing is allocated per message
+                    return; // nothing is allocated per message (see the remarks for the bound)
                 }
             }
 

@@ -37,15 +37,16 @@ internal static class DescriptorTable
     }
 
     /// <summary>
-    /// Asserts that the open descriptors are <paramref name="before"/> again, allowing 2 s for them to
-    /// settle: libkqueue closes a kqueue's own descriptors on its monitoring thread, a little after close()
-    /// returns. No collection here, so a handle left to its finalizer still fails.
+    /// Asserts that the open descriptors are <paramref name="before"/> again, allowing them 10 s to settle:
+    /// libkqueue closes a kqueue's own descriptors on its monitoring thread after close() returns, which on
+    /// a busy core can be seconds later. A leaked descriptor never closes by itself, and there is no
+    /// collection here, so a handle left to its finalizer still fails.
     /// </summary>
     public static void AssertBackTo(SortedSet<int> before)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var now = Open();
-        while (!now.SetEquals(before) && clock.Elapsed < System.TimeSpan.FromSeconds(2))
+        while (!now.SetEquals(before) && clock.Elapsed < System.TimeSpan.FromSeconds(10))
         {
             System.Threading.Thread.Sleep(20);
             now = Open();

@@ -1,5 +1,6 @@
 using System;
 using System.IO;
+using System.Runtime.CompilerServices;
 using System.Threading;
 using System.Threading.Tasks;
 
@@ -7,16 +8,22 @@ namespace EporeX;
 
 /// <summary>
 /// The <see cref="Stream"/> of <see cref="AsyncFd.AsStream"/>: every read and write goes to the AsyncFd,
-/// which tries the system call first and waits on the loop only on EAGAIN. Timeouts bound each wait.
+/// which tries the system call first and waits on the loop only on EAGAIN. A timeout is a cancellation
+/// composed around the operation (<see cref="StreamTimeout"/>); the readiness wait knows only cancellation.
 /// </summary>
 internal sealed class AsyncFdStream : Stream
 {
     private readonly AsyncFd _fd;
-    private int _readTimeout = Timeout.Infinite;
-    private int _writeTimeout = Timeout.Infinite;
+    private readonly IoRegistration _io;
+    private readonly StreamTimeout _readTimeout = new();
+    private readonly StreamTimeout _writeTimeout = new();
     private bool _disposed;
 
-    public AsyncFdStream(AsyncFd fd) => _fd = fd;
+    public AsyncFdStream(AsyncFd fd)
+    {
+        _fd = fd;
+        _io = fd.Registration;
+    }
 
     public override bool CanRead => !_disposed && (_fd.Interest & Interest.Readable) != 0;
 
@@ -26,18 +33,18 @@ internal sealed class AsyncFdStream : Stream
 
     public override bool CanTimeout => true;
 
-    /// <summary>Milliseconds one read may wait for readiness; <see cref="Timeout.Infinite"/> (the default) for no limit.</summary>
+    /// <summary>Milliseconds one read may take; <see cref="Timeout.Infinite"/> (the default) for no limit.</summary>
     public override int ReadTimeout
     {
-        get => _readTimeout;
-        set => _readTimeout = CheckTimeout(value);
+        get => _readTimeout.Milliseconds;
+        set => _readTimeout.Set(value);
     }
 
-    /// <summary>Milliseconds one write may wait for writability; <see cref="Timeout.Infinite"/> (the default) for no limit.</summary>
+    /// <summary>Milliseconds one write may take; <see cref="Timeout.Infinite"/> (the default) for no limit.</summary>
     public override int WriteTimeout
     {
-        get => _writeTimeout;
-        set => _writeTimeout = CheckTimeout(value);
+        get => _writeTimeout.Milliseconds;
+        set => _writeTimeout.Set(value);
     }
 
     public override long Length => throw new NotSupportedException("A descriptor stream has no length.");
@@ -51,7 +58,14 @@ internal sealed class AsyncFdStream : Stream
     public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        return _fd.ReadCoreAsync(buffer, _readTimeout, cancellationToken);
+        _fd.ValidateIo(Interest.Readable);
+        if (_readTimeout.IsInfinite || buffer.IsEmpty || cancellationToken.IsCancellationRequested)
+        {
+            return _io.ReadAsync(buffer, cancellationToken);
+        }
+
+        var n = _io.TryReadNow(buffer.Span); // data at hand needs no timer
+        return n >= 0 ? new ValueTask<int>(n) : TimedReadAsync(buffer, cancellationToken);
     }
 
     public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
@@ -63,7 +77,10 @@ internal sealed class AsyncFdStream : Stream
     public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        return _fd.WriteAllCoreAsync(buffer, _writeTimeout, cancellationToken);
+        _fd.ValidateIo(Interest.Writable);
+        return _writeTimeout.IsInfinite || buffer.IsEmpty || cancellationToken.IsCancellationRequested
+            ? _io.WriteAllAsync(buffer, cancellationToken)
+            : TimedWriteAsync(buffer, cancellationToken);
     }
 
     public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
@@ -89,15 +106,13 @@ internal sealed class AsyncFdStream : Stream
         while (true)
         {
             _fd.ValidateIo(Interest.Readable);
-            var tick = _fd.ReadTick;
-            var n = _fd.TryRead(buffer);
+            var n = _io.TryReadNow(buffer);
             if (n >= 0)
             {
                 return n;
             }
 
-            _fd.ClearAfterWouldBlock(read: true, tick);
-            Block(Interest.Readable, _readTimeout);
+            Block(Interest.Readable, _readTimeout, "read");
         }
     }
 
@@ -119,16 +134,14 @@ internal sealed class AsyncFdStream : Stream
         while (!buffer.IsEmpty)
         {
             _fd.ValidateIo(Interest.Writable);
-            var tick = _fd.WriteTick;
-            var n = _fd.TryWrite(buffer);
+            var n = _io.TryWriteNow(buffer);
             if (n >= 0)
             {
                 buffer = buffer[n..];
                 continue;
             }
 
-            _fd.ClearAfterWouldBlock(read: false, tick);
-            Block(Interest.Writable, _writeTimeout);
+            Block(Interest.Writable, _writeTimeout, "write");
         }
     }
 
@@ -146,28 +159,78 @@ internal sealed class AsyncFdStream : Stream
 
     protected override void Dispose(bool disposing)
     {
+        if (disposing && !_disposed)
+        {
+            _readTimeout.Dispose();
+            _writeTimeout.Dispose();
+        }
+
         _disposed = true; // the AsyncFd and its descriptor stay: they belong to the caller
         base.Dispose(disposing);
     }
 
-    private static int CheckTimeout(int value)
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<int> TimedReadAsync(Memory<byte> buffer, CancellationToken cancellationToken)
     {
-        if (value <= 0 && value != Timeout.Infinite)
+        var token = _readTimeout.Start(cancellationToken);
+        try
         {
-            throw new ArgumentOutOfRangeException(nameof(value), value, "A timeout is a positive number of milliseconds, or Timeout.Infinite (-1).");
+            return await _io.ReadAsync(buffer, token).ConfigureAwait(false);
         }
-
-        return value;
+        catch (OperationCanceledException e) when (e.CancellationToken == token)
+        {
+            throw _readTimeout.Translate(e, "read");
+        }
+        finally
+        {
+            _readTimeout.Stop();
+        }
     }
 
-    /// <summary>Blocks the calling thread until the direction is ready; never on the loop thread, which would wait for itself.</summary>
-    private void Block(Interest direction, int timeout)
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    private async ValueTask TimedWriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken)
+    {
+        var token = _writeTimeout.Start(cancellationToken);
+        try
+        {
+            await _io.WriteAllAsync(buffer, token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException e) when (e.CancellationToken == token)
+        {
+            throw _writeTimeout.Translate(e, "write");
+        }
+        finally
+        {
+            _writeTimeout.Stop();
+        }
+    }
+
+    /// <summary>Blocks the calling thread until the direction is ready, or the timeout; never on the loop thread, which would wait for itself.</summary>
+    private void Block(Interest direction, StreamTimeout timeout, string operation)
     {
         if (_fd.Loop.IsLoopThread)
         {
-            throw new InvalidOperationException("A blocking read or write on the event loop's own thread would wait for itself; use ReadAsync/WriteAsync there.");
+            throw new InvalidOperationException($"A blocking {operation} on the event loop's own thread would wait for itself; use ReadAsync/WriteAsync there.");
         }
 
-        _fd.WaitAsync(direction, timeout, CancellationToken.None).AsTask().GetAwaiter().GetResult();
+        if (timeout.IsInfinite)
+        {
+            _io.Cell.WaitAsync(direction, CancellationToken.None).AsTask().GetAwaiter().GetResult();
+            return;
+        }
+
+        var token = timeout.Start(CancellationToken.None);
+        try
+        {
+            _io.Cell.WaitAsync(direction, token).AsTask().GetAwaiter().GetResult();
+        }
+        catch (OperationCanceledException e) when (e.CancellationToken == token)
+        {
+            throw timeout.Translate(e, operation);
+        }
+        finally
+        {
+            timeout.Stop();
+        }
     }
 }

@@ -15,12 +15,12 @@ namespace EporeX;
 /// </remarks>
 public readonly struct ReadyGuard : IEquatable<ReadyGuard>
 {
-    private readonly AsyncFd? _owner;
+    private readonly ReadinessCell? _owner;
     private readonly ulong _readTick;
     private readonly ulong _writeTick;
     private readonly Interest _interest;
 
-    internal ReadyGuard(AsyncFd owner, Readiness ready, Interest interest, ulong readTick, ulong writeTick)
+    internal ReadyGuard(ReadinessCell owner, Readiness ready, Interest interest, ulong readTick, ulong writeTick)
     {
         _owner = owner;
         Ready = ready;
