@@ -40,9 +40,9 @@ public class AsyncBenchmarks : IDisposable
     {
         _loop = new EventLoop(new EventLoopOptions { Backend = Backend, InlineContinuations = Inline });
         _source = Native.OpenReadySource();
-        _reader = _loop.Register(_source.Watched, Interest.Readable);
+        _reader = _loop.Register(_source.Watched, Interest.Readable, leaveOpen: true); // closed below, with its source
         _pipe = Native.OpenPipe();
-        _writer = _loop.Register(_pipe.Write, Interest.Writable);
+        _writer = _loop.Register(_pipe.Write, Interest.Writable, leaveOpen: true);
     }
 
     /// <summary>ReadAsync finds EAGAIN, waits, and reads once the loop reports the write.</summary>

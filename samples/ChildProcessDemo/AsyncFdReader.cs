@@ -28,7 +28,7 @@ internal static class AsyncFdReader
             var pipe = ((PipeStream)child.StandardOutput.BaseStream).SafePipeHandle;
             var wasNonBlocking = PipeNative.IsNonBlocking(pipe);
             PipeNative.SetNonBlocking(pipe);
-            using var fd = loop.Register(pipe, Interest.Readable);
+            using var fd = loop.Register(pipe, Interest.Readable, leaveOpen: true); // the Process owns its pipe
             await using var lines = new LineReader(fd.AsStream());
             await LineTimeouts.RunAsync(ct => lines.ReadLineAsync(ct), timeline, timeout, grace, script.Length + timeout * 2).ConfigureAwait(false);
             return (timeline, wasNonBlocking);

@@ -175,6 +175,15 @@ public sealed class AsyncHygieneTests
 
         loop.Dispose();
         await Assert.ThrowsAsync<ObjectDisposedException>(() => AsyncLoops.Within(read));
+
+        // Dispose joined the managed thread; the kernel's task may outlive the join by a moment (on a busy
+        // core, longer), so it is given time to go. A loop thread that never ends stays, and fails.
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (ThreadNames().Contains(name) && clock.Elapsed < AsyncLoops.Patience)
+        {
+            await Task.Delay(10);
+        }
+
         Assert.DoesNotContain(name, ThreadNames());
         pipe.Dispose();
         DescriptorTable.AssertBackTo(before);
