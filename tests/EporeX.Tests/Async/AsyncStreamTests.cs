@@ -125,3 +125,95 @@ public sealed class AsyncStreamTests
         Assert.Equal(10, pipe.Drain());
     }
 }
+
+/// <summary>A timed read that has to wait allocates nothing in steady state: the timeout is one reusable cancellation per direction.</summary>
+[Collection(SerialCollection.Name)]
+public sealed class AsyncStreamTimeoutAllocationTests
+{
+    private const int Reads = 1_000;
+
+    [SkippableTheory]
+    [MemberData(nameof(AsyncLoops.AllWithModes), MemberType = typeof(AsyncLoops))]
+    public async Task A_timed_read_that_waits_allocates_nothing_in_steady_state(string backend, bool inline)
+    {
+        using var loop = AsyncLoops.Open(backend, inline);
+        using var pipe = new TestPipe();
+        using var fd = loop.Register(pipe.Read, Interest.Readable, leaveOpen: true);
+        using var stream = fd.AsStream();
+        stream.ReadTimeout = 30_000;
+        var reader = new Reader(stream);
+        var reading = Task.Run(() => reader.RunAsync(200 + (Reads * 8)));
+
+        // The writer feeds one byte each time the reader waits, so that every read takes the timed path.
+        var windows = new long[8];
+        var measured = -1;
+        Feed(reader, pipe, 200); // warm-up: tiering, the source's timer, the pools
+        for (var w = 0; w < windows.Length && measured < 0; w++)
+        {
+            var before = GC.GetTotalAllocatedBytes(precise: true);
+            Feed(reader, pipe, Reads);
+            windows[w] = GC.GetTotalAllocatedBytes(precise: true) - before;
+
+            // Counted process-wide (the read completes on the loop thread or the pool), with the runtime's own
+            // per-unit-of-time allocations allowed for: 8 B per read. A CancellationTokenSource (64 B), a timer
+            // or a state machine box per read shows in every window.
+            if (windows[w] < Reads * 8)
+            {
+                measured = w;
+            }
+        }
+
+        reader.Stop();
+        pipe.Write(1);
+        await reading.WaitAsync(AsyncLoops.Patience);
+        Assert.True(reader.Suspended > reader.Completed / 2, $"only {reader.Suspended} of {reader.Completed} reads waited: the timed path was not measured");
+        Assert.True(measured >= 0, $"every window of {Reads} timed reads allocated: {string.Join(", ", windows)} B");
+    }
+
+    private static void Feed(Reader reader, TestPipe pipe, int count)
+    {
+        var target = reader.Completed + count;
+        var deadline = System.Diagnostics.Stopwatch.GetTimestamp() + (System.Diagnostics.Stopwatch.Frequency * 30);
+        while (Volatile.Read(ref reader.Completed) < target)
+        {
+            Assert.True(System.Diagnostics.Stopwatch.GetTimestamp() < deadline, "the reader stopped making progress");
+            if (Volatile.Read(ref reader.Waiting) == 1)
+            {
+                Volatile.Write(ref reader.Waiting, 0);
+                pipe.Write(1);
+            }
+            else
+            {
+                Thread.Yield();
+            }
+        }
+    }
+
+    /// <summary>Reads one byte at a time, as an application's read loop would, and says when a read waits.</summary>
+    private sealed class Reader(Stream stream)
+    {
+        public int Waiting;
+        public int Completed;
+        public int Suspended;
+        private volatile bool _stop;
+
+        public void Stop() => _stop = true;
+
+        public async Task RunAsync(int max)
+        {
+            var buffer = new byte[1];
+            for (var i = 0; i < max && !_stop; i++)
+            {
+                var read = stream.ReadAsync(buffer);
+                if (!read.IsCompleted)
+                {
+                    Suspended++;
+                    Volatile.Write(ref Waiting, 1);
+                }
+
+                await read;
+                Interlocked.Increment(ref Completed);
+            }
+        }
+    }
+}
