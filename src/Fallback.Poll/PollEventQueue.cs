@@ -197,7 +197,7 @@ public sealed unsafe class PollEventQueue : IEventQueue
     public IDisposable CreateProcessExit(Token token, int pid) =>
         Capabilities.ProcessExit ? new PollProcessWatch(this, token, pid) : throw new NotSupportedException("The poll backend watches processes only on Linux 5.3+ (pidfd_open).");
 
-    /// <summary>Closes the notification pipe and frees the pollfd array. <see cref="EporeX.Poll"/> calls it only once no Wait runs.</summary>
+    /// <summary>Closes the notification pipe and frees the pollfd array. <c>Poll.Dispose</c> calls it only once no Wait runs.</summary>
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)

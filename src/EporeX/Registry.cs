@@ -174,7 +174,7 @@ public sealed class Registry
         lock (_gate)
         {
             ThrowIfClosed();
-            return Capabilities.Timers ? _queue.CreateTimer(token) : throw EventQueueErrors.SourceNotSupported("timers (TimerSource)", Backend, "Timers");
+            return Capabilities.Timers ? _queue.CreateTimer(token) : throw SourceNotSupported("timers (TimerSource)", Backend, "Timers");
         }
     }
 
@@ -183,7 +183,7 @@ public sealed class Registry
         lock (_gate)
         {
             ThrowIfClosed();
-            return Capabilities.ProcessExit ? _queue.CreateProcessExit(token, pid) : throw EventQueueErrors.SourceNotSupported("process exits (ProcessExitSource)", Backend, "ProcessExit");
+            return Capabilities.ProcessExit ? _queue.CreateProcessExit(token, pid) : throw SourceNotSupported("process exits (ProcessExitSource)", Backend, "ProcessExit");
         }
     }
 
@@ -354,6 +354,10 @@ public sealed class Registry
             throw EventQueueErrors.Mode(mode, Backend, Capabilities);
         }
     }
+
+    /// <summary>The refusal of an event source by a backend without the hook; the core's own, since only it creates sources.</summary>
+    private static NotSupportedException SourceNotSupported(string what, string backend, string capability) =>
+        new($"The {backend} backend does not host {what}: EventQueueCapabilities.{capability} is false for it. epoll, kqueue and poll(2) host every event source.");
 
     private void ThrowIfClosed() => ObjectDisposedException.ThrowIf(_closed, typeof(Poll));
 
