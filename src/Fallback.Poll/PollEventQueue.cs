@@ -2,7 +2,7 @@ using System;
 using System.Threading;
 using EporeX.Unix;
 
-namespace EporeX.Fallback.Poll;
+namespace EporeX.Fallback;
 
 /// <summary>
 /// The poll(2) backend, for any POSIX system: the registrations live in a managed table and a pollfd
@@ -193,9 +193,9 @@ public sealed unsafe class PollEventQueue : IEventQueue
     public IEventQueueTimer CreateTimer(Token token) =>
         _timerFd ? new PollTimer(this, token) : new PollDeadlineTimer(this, token);
 
-    /// <summary>A pidfd in the pollfd set (Linux 5.3+): see <see cref="PollProcessWatch"/>.</summary>
+    /// <summary>A pidfd in the pollfd set (Linux 5.3+): see <see cref="PollProcessExit"/>.</summary>
     public IDisposable CreateProcessExit(Token token, int pid) =>
-        Capabilities.ProcessExit ? new PollProcessWatch(this, token, pid) : throw new NotSupportedException("The poll backend watches processes only on Linux 5.3+ (pidfd_open).");
+        Capabilities.ProcessExit ? new PollProcessExit(this, token, pid) : throw new NotSupportedException("The poll backend watches processes only on Linux 5.3+ (pidfd_open).");
 
     /// <summary>Closes the notification pipe and frees the pollfd array. <c>Poll.Dispose</c> calls it only once no Wait runs.</summary>
     public void Dispose()

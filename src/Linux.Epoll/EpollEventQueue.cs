@@ -154,8 +154,8 @@ public sealed unsafe class EpollEventQueue : IEventQueue
     /// <summary>A timerfd registered edge-triggered (<see cref="EpollTimer"/>).</summary>
     public IEventQueueTimer CreateTimer(Token token) => new EpollTimer(this, token);
 
-    /// <summary>A pidfd registered oneshot (<see cref="EpollProcessWatch"/>).</summary>
-    public IDisposable CreateProcessExit(Token token, int pid) => new EpollProcessWatch(this, token, pid);
+    /// <summary>A pidfd registered oneshot (<see cref="EpollProcessExit"/>).</summary>
+    public IDisposable CreateProcessExit(Token token, int pid) => new EpollProcessExit(this, token, pid);
 
     /// <summary>Closes the epoll and interrupt descriptors and frees the event buffer.</summary>
     public void Dispose()

@@ -1,7 +1,7 @@
 using System;
 using System.Linq;
 using EporeX.Bsd.Kqueue;
-using EporeX.Fallback.Poll;
+using EporeX.Fallback;
 using EporeX.Linux.Epoll;
 using EporeX.ThirdPartyBackend;
 
