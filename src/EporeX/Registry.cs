@@ -74,7 +74,7 @@ public sealed class Registry
         ArgumentNullException.ThrowIfNull(handle);
         Validate(interest, mode);
         using var reference = new HandleReference(handle);
-        RegisterCore(ToDescriptor(handle), new Registration(token, interest, mode, handle));
+        RegisterCore(Descriptors.FromHandle(handle), new Registration(token, interest, mode, handle));
     }
 
     /// <summary>Registers a socket. See <see cref="Register(SafeHandle, Token, Interest, PollMode)"/>.</summary>
@@ -105,7 +105,7 @@ public sealed class Registry
         ArgumentNullException.ThrowIfNull(handle);
         Validate(interest, mode);
         using var reference = new HandleReference(handle);
-        ReregisterCore(ToDescriptor(handle), new Registration(token, interest, mode, handle));
+        ReregisterCore(Descriptors.FromHandle(handle), new Registration(token, interest, mode, handle));
     }
 
     /// <summary>Changes a registered socket. See <see cref="Reregister(SafeHandle, Token, Interest, PollMode)"/>.</summary>
@@ -128,7 +128,7 @@ public sealed class Registry
     {
         ArgumentNullException.ThrowIfNull(handle);
         using var reference = new HandleReference(handle);
-        DeregisterCore(ToDescriptor(handle));
+        DeregisterCore(Descriptors.FromHandle(handle));
     }
 
     /// <summary>Stops watching a socket. See <see cref="Deregister(SafeHandle)"/>.</summary>
@@ -334,11 +334,7 @@ public sealed class Registry
 
     private void Validate(Interest interest, PollMode mode)
     {
-        if (interest == 0 || (interest & ~(Interest.Readable | Interest.Writable | Interest.Priority)) != 0)
-        {
-            throw new ArgumentException($"Interest must be a non-empty combination of Readable, Writable and Priority; got {interest}.", nameof(interest));
-        }
-
+        InterestRules.Validate(interest);
         if (!Enum.IsDefined(mode))
         {
             throw new ArgumentOutOfRangeException(nameof(mode), mode, "Unknown PollMode.");
@@ -365,16 +361,5 @@ public sealed class Registry
     {
         ArgumentNullException.ThrowIfNull(socket);
         return socket.SafeHandle;
-    }
-
-    private static int ToDescriptor(SafeHandle handle)
-    {
-        var value = handle.DangerousGetHandle().ToInt64();
-        if (handle.IsInvalid || value < 0 || value > int.MaxValue)
-        {
-            throw new ArgumentException($"The handle does not hold a descriptor (value {value}).", nameof(handle));
-        }
-
-        return (int)value;
     }
 }
