@@ -207,18 +207,16 @@ public sealed unsafe class EpollEventQueue : IEventQueue
     {
         using var reference = new HandleReference(eventFd);
         ulong one = 1;
-        while (Libc.Write(eventFd.Fd, &one, sizeof(ulong)) < 0)
+        while (Libc.WriteUninterrupted(eventFd.Fd, &one, sizeof(ulong)) < 0)
         {
             var errno = Errno.Last;
-            if (errno == Errno.EAGAIN)
-            {
-                ulong drained;
-                Libc.Read(eventFd.Fd, &drained, sizeof(ulong));
-            }
-            else if (errno != Errno.EINTR)
+            if (errno != Errno.EAGAIN)
             {
                 throw EventQueueErrors.Kernel("write(eventfd)", eventFd.Fd, errno);
             }
+
+            ulong drained;
+            Libc.ReadUninterrupted(eventFd.Fd, &drained, sizeof(ulong));
         }
     }
 
