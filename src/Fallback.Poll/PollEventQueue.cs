@@ -32,7 +32,7 @@ public sealed unsafe class PollEventQueue : IEventQueue
     /// <summary>Creates the queue and its notification pipe.</summary>
     /// <exception cref="EventQueueException">pipe failed (EMFILE…).</exception>
     public PollEventQueue()
-        : this(timerFd: OperatingSystem.IsLinux())
+        : this(timerFd: UnixFamily.IsLinux)
     {
     }
 
@@ -46,7 +46,7 @@ public sealed unsafe class PollEventQueue : IEventQueue
         Capabilities = new(Interop.Poll.Interests, Edge: false, Oneshot: true, RegularFiles: true)
         {
             Timers = true,
-            ProcessExit = OperatingSystem.IsLinux() && LinuxLibc.HasPidFd,
+            ProcessExit = UnixFamily.IsLinux && LinuxLibc.HasPidFd,
         };
         try
         {
