@@ -8,7 +8,7 @@ namespace EporeX;
 /// </summary>
 public readonly struct Event : IEquatable<Event>
 {
-    /// <summary>Creates an event. Backends call this; applications receive events from <see cref="Poll.Wait(Events, TimeSpan?)"/>.</summary>
+    /// <summary>Creates an event. Backends call this; applications receive events from <c>Poll.Wait</c>.</summary>
     /// <param name="token">The token of the registration that is ready.</param>
     /// <param name="readiness">What it is ready for.</param>
     public Event(Token token, Readiness readiness)

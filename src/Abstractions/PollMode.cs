@@ -4,7 +4,7 @@ namespace EporeX;
 public enum PollMode
 {
     /// <summary>
-    /// Level-triggered, the default: every <see cref="Poll.Wait(Events, System.TimeSpan?)"/> reports the
+    /// Level-triggered, the default: every <c>Poll.Wait</c> reports the
     /// descriptor for as long as it stays ready.
     /// </summary>
     Level = 0,
@@ -16,7 +16,7 @@ public enum PollMode
     Edge = 1,
 
     /// <summary>
-    /// Reported once, then disarmed until <see cref="Registry.Reregister(int, Token, Interest, PollMode)"/>
+    /// Reported once, then disarmed until <c>Registry.Reregister</c>
     /// arms it again (EPOLLONESHOT, EV_ONESHOT). The registration itself stays: deregister it, or
     /// reregister it, but do not register it again.
     /// </summary>

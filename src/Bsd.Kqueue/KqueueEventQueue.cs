@@ -245,8 +245,8 @@ public sealed unsafe class KqueueEventQueue : IEventQueue
     /// <summary>An EVFILT_TIMER knote (<see cref="KqueueTimer"/>).</summary>
     public IEventQueueTimer CreateTimer(Token token) => new KqueueTimer(this, _timers, token);
 
-    /// <summary>EVFILT_PROC, or a pidfd on libkqueue (<see cref="KqueueProcessWatch"/>).</summary>
-    public IDisposable CreateProcessExit(Token token, int pid) => new KqueueProcessWatch(this, token, pid);
+    /// <summary>EVFILT_PROC, or a pidfd on libkqueue (<see cref="KqueueProcessExit"/>).</summary>
+    public IDisposable CreateProcessExit(Token token, int pid) => new KqueueProcessExit(this, token, pid);
 
     /// <summary>Closes the kqueue (and the interrupt pipe where there is one) and frees the event buffer.</summary>
     public void Dispose()

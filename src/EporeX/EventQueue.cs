@@ -1,6 +1,6 @@
 using System.Collections.Generic;
 using EporeX.Bsd.Kqueue;
-using EporeX.Fallback.Poll;
+using EporeX.Fallback;
 using EporeX.Linux.Epoll;
 
 namespace EporeX;

@@ -1,4 +1,4 @@
-namespace EporeX.Fallback.Poll;
+namespace EporeX.Fallback;
 
 /// <summary>
 /// A descriptor the queue owns for an event source (a timerfd) and drains itself when poll() reports it,

@@ -1,6 +1,6 @@
 using System;
 
-namespace EporeX.Fallback.Poll;
+namespace EporeX.Fallback;
 
 /// <summary>
 /// A timer with no kernel object, for a poll(2) queue without timerfd (every system but Linux): a

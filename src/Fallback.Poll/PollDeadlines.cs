@@ -1,7 +1,7 @@
 using System;
 using System.Diagnostics;
 
-namespace EporeX.Fallback.Poll;
+namespace EporeX.Fallback;
 
 /// <summary>
 /// The armed timers of a poll(2) queue that has no timerfd: the wait folds the earliest deadline into

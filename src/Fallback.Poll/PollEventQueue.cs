@@ -1,8 +1,9 @@
 using System;
+using System.Runtime.InteropServices;
 using System.Threading;
 using EporeX.Unix;
 
-namespace EporeX.Fallback.Poll;
+namespace EporeX.Fallback;
 
 /// <summary>
 /// The poll(2) backend, for any POSIX system: the registrations live in a managed table and a pollfd
@@ -31,7 +32,7 @@ public sealed unsafe class PollEventQueue : IEventQueue
     /// <summary>Creates the queue and its notification pipe.</summary>
     /// <exception cref="EventQueueException">pipe failed (EMFILE…).</exception>
     public PollEventQueue()
-        : this(timerFd: OperatingSystem.IsLinux())
+        : this(timerFd: UnixFamily.IsLinux)
     {
     }
 
@@ -45,7 +46,7 @@ public sealed unsafe class PollEventQueue : IEventQueue
         Capabilities = new(Interop.Poll.Interests, Edge: false, Oneshot: true, RegularFiles: true)
         {
             Timers = true,
-            ProcessExit = OperatingSystem.IsLinux() && LinuxLibc.HasPidFd,
+            ProcessExit = UnixFamily.IsLinux && LinuxLibc.HasPidFd,
         };
         try
         {
@@ -135,30 +136,8 @@ public sealed unsafe class PollEventQueue : IEventQueue
     /// <inheritdoc />
     public int Wait(Span<Event> events, TimeSpan? timeout)
     {
-        var left = WaitTimeout.Start(timeout);
-        while (!_interrupted)
-        {
-            var milliseconds = left.Milliseconds;
-            var entries = BeginPoll(ref milliseconds, out var entryCount);
-            var n = Interop.Poll.Call(entries, entryCount, milliseconds);
-            var errno = n < 0 ? Errno.Last : 0;
-            var delivered = EndPoll(events, entries, n);
-            if (n < 0 && errno != Errno.EINTR && errno != Errno.EAGAIN)
-            {
-                throw EventQueueErrors.Kernel("poll", errno);
-            }
-
-            if (delivered > 0 || (n == 0 && milliseconds == left.Milliseconds))
-            {
-                return delivered; // events, or the whole timeout passed
-            }
-
-            // Nothing to report yet: a registration changed (poll again over the new set), a signal
-            // arrived, or every result was dropped; go on with the time that is left.
-            left = left.Remaining();
-        }
-
-        return 0;
+        var wait = new PollWait(this, events);
+        return KernelWait.Run(ref wait, timeout, "poll");
     }
 
     /// <inheritdoc />
@@ -193,11 +172,11 @@ public sealed unsafe class PollEventQueue : IEventQueue
     public IEventQueueTimer CreateTimer(Token token) =>
         _timerFd ? new PollTimer(this, token) : new PollDeadlineTimer(this, token);
 
-    /// <summary>A pidfd in the pollfd set (Linux 5.3+): see <see cref="PollProcessWatch"/>.</summary>
+    /// <summary>A pidfd in the pollfd set (Linux 5.3+): see <see cref="PollProcessExit"/>.</summary>
     public IDisposable CreateProcessExit(Token token, int pid) =>
-        Capabilities.ProcessExit ? new PollProcessWatch(this, token, pid) : throw new NotSupportedException("The poll backend watches processes only on Linux 5.3+ (pidfd_open).");
+        Capabilities.ProcessExit ? new PollProcessExit(this, token, pid) : throw new NotSupportedException("The poll backend watches processes only on Linux 5.3+ (pidfd_open).");
 
-    /// <summary>Closes the notification pipe and frees the pollfd array. <see cref="EporeX.Poll"/> calls it only once no Wait runs.</summary>
+    /// <summary>Closes the notification pipe and frees the pollfd array. <c>Poll.Dispose</c> calls it only once no Wait runs.</summary>
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
@@ -281,6 +260,44 @@ public sealed unsafe class PollEventQueue : IEventQueue
             _wakers[index] = _wakers[--_wakerCount];
             _wakers[_wakerCount] = null!;
         }
+    }
+
+    /// <summary>
+    /// One poll() over the current set with what is left of the timeout, for <see cref="KernelWait"/>: the
+    /// events delivered, 0 when the whole timeout passed or the queue was interrupted, -1 with errno set
+    /// when poll() failed, or <see cref="KernelWait.Resume"/> when there is nothing to report yet.
+    /// </summary>
+    private int WaitOnce(Span<Event> events, WaitTimeout left)
+    {
+        if (_interrupted)
+        {
+            return 0;
+        }
+
+        var milliseconds = left.Milliseconds;
+        var entries = BeginPoll(ref milliseconds, out var entryCount);
+        var n = Interop.Poll.Call(entries, entryCount, milliseconds);
+        var errno = n < 0 ? Errno.Last : 0;
+        var delivered = EndPoll(events, entries, n);
+        if (n < 0)
+        {
+            if (errno == Errno.EAGAIN)
+            {
+                return KernelWait.Resume; // the kernel lacked memory for a moment (the BSDs, macOS): poll again
+            }
+
+            Marshal.SetLastPInvokeError(errno); // what EndPoll called in between must not change the errno KernelWait reads
+            return -1;
+        }
+
+        if (delivered > 0 || _interrupted || (n == 0 && milliseconds == left.Milliseconds))
+        {
+            return delivered; // events, or the whole timeout passed, or Dispose interrupted the wait
+        }
+
+        // Nothing to report yet: a registration changed (poll again over the new set), a wake or timer
+        // deadline shortened the timeout, or every result was dropped; go on with the time that is left.
+        return KernelWait.Resume;
     }
 
     /// <summary>
@@ -399,5 +416,20 @@ public sealed unsafe class PollEventQueue : IEventQueue
         }
 
         return delivered;
+    }
+
+    /// <summary>One poll() of this queue into the caller's events, for <see cref="KernelWait"/>.</summary>
+    private readonly ref struct PollWait : IKernelWait
+    {
+        private readonly PollEventQueue _queue;
+        private readonly Span<Event> _events;
+
+        public PollWait(PollEventQueue queue, Span<Event> events)
+        {
+            _queue = queue;
+            _events = events;
+        }
+
+        public int WaitOnce(WaitTimeout left) => _queue.WaitOnce(_events, left);
     }
 }

@@ -1,6 +1,6 @@
-using static EporeX.Fallback.Poll.Interop.Poll;
+using static EporeX.Fallback.Interop.Poll;
 
-namespace EporeX.Fallback.Poll;
+namespace EporeX.Fallback;
 
 /// <summary>
 /// The translation between the portable API and poll(2)'s flags: pure, and unit-tested. The POLLRDHUP

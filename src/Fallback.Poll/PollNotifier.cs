@@ -2,7 +2,7 @@ using System;
 using System.Threading;
 using EporeX.Unix;
 
-namespace EporeX.Fallback.Poll;
+namespace EporeX.Fallback;
 
 /// <summary>
 /// The queue's notification pipe (non-blocking, close-on-exec): one byte in it makes a blocked poll()

@@ -1,7 +1,7 @@
 using System;
 using EporeX.Unix;
 
-namespace EporeX.Fallback.Poll;
+namespace EporeX.Fallback;
 
 /// <summary>
 /// Offers the poll(2) backend wherever poll() works on a pipe: found by trying it, so a C library or a

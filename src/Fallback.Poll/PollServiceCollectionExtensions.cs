@@ -1,4 +1,4 @@
-using EporeX.Fallback.Poll;
+using EporeX.Fallback;
 
 namespace Microsoft.Extensions.DependencyInjection;
 

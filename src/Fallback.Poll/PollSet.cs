@@ -1,10 +1,10 @@
 using System;
 using System.Collections.Generic;
 using System.Runtime.InteropServices;
-using static EporeX.Fallback.Poll.Interop;
-using static EporeX.Fallback.Poll.Interop.Poll;
+using static EporeX.Fallback.Interop;
+using static EporeX.Fallback.Interop.Poll;
 
-namespace EporeX.Fallback.Poll;
+namespace EporeX.Fallback;
 
 /// <summary>
 /// The registrations of a poll(2) queue: a managed table (descriptor → slot) that registration calls

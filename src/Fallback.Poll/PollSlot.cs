@@ -1,4 +1,4 @@
-namespace EporeX.Fallback.Poll;
+namespace EporeX.Fallback;
 
 /// <summary>One registered descriptor in the managed table of a <see cref="PollSet"/>.</summary>
 internal struct PollSlot

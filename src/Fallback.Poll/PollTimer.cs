@@ -2,7 +2,7 @@ using System;
 using System.Threading;
 using EporeX.Linux;
 
-namespace EporeX.Fallback.Poll;
+namespace EporeX.Fallback;
 
 /// <summary>
 /// A timerfd in the pollfd set (Linux). poll() is level-triggered, so the waiting thread reads the

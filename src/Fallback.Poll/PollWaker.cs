@@ -1,7 +1,7 @@
 using System;
 using System.Threading;
 
-namespace EporeX.Fallback.Poll;
+namespace EporeX.Fallback;
 
 /// <summary>
 /// A waker without a descriptor of its own: a pending flag plus the queue's notification pipe. Wakes

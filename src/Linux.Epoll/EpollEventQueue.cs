@@ -154,8 +154,8 @@ public sealed unsafe class EpollEventQueue : IEventQueue
     /// <summary>A timerfd registered edge-triggered (<see cref="EpollTimer"/>).</summary>
     public IEventQueueTimer CreateTimer(Token token) => new EpollTimer(this, token);
 
-    /// <summary>A pidfd registered oneshot (<see cref="EpollProcessWatch"/>).</summary>
-    public IDisposable CreateProcessExit(Token token, int pid) => new EpollProcessWatch(this, token, pid);
+    /// <summary>A pidfd registered oneshot (<see cref="EpollProcessExit"/>).</summary>
+    public IDisposable CreateProcessExit(Token token, int pid) => new EpollProcessExit(this, token, pid);
 
     /// <summary>Closes the epoll and interrupt descriptors and frees the event buffer.</summary>
     public void Dispose()
@@ -207,18 +207,16 @@ public sealed unsafe class EpollEventQueue : IEventQueue
     {
         using var reference = new HandleReference(eventFd);
         ulong one = 1;
-        while (Libc.Write(eventFd.Fd, &one, sizeof(ulong)) < 0)
+        while (Libc.WriteUninterrupted(eventFd.Fd, &one, sizeof(ulong)) < 0)
         {
             var errno = Errno.Last;
-            if (errno == Errno.EAGAIN)
-            {
-                ulong drained;
-                Libc.Read(eventFd.Fd, &drained, sizeof(ulong));
-            }
-            else if (errno != Errno.EINTR)
+            if (errno != Errno.EAGAIN)
             {
                 throw EventQueueErrors.Kernel("write(eventfd)", eventFd.Fd, errno);
             }
+
+            ulong drained;
+            Libc.ReadUninterrupted(eventFd.Fd, &drained, sizeof(ulong));
         }
     }
 

@@ -23,12 +23,12 @@ public readonly record struct EventQueueCapabilities(Interest Interests, bool Ed
     public bool ShortReadDrains { get; init; }
 
     /// <summary>
-    /// Whether <see cref="IEventQueue.CreateTimer"/> works, so that a <see cref="TimerSource"/> can be
+    /// Whether <see cref="IEventQueue.CreateTimer"/> works, so that a <c>TimerSource</c> can be
     /// created. An init-only property (false by default) so that third-party backends need not change.
     /// </summary>
     public bool Timers { get; init; }
 
-    /// <summary>Whether <see cref="IEventQueue.CreateProcessExit"/> works, so that a <see cref="ProcessExitSource"/> can be created.</summary>
+    /// <summary>Whether <see cref="IEventQueue.CreateProcessExit"/> works, so that a <c>ProcessExitSource</c> can be created.</summary>
     public bool ProcessExit { get; init; }
 
     /// <summary>True when every flag of <paramref name="interest"/> is supported.</summary>

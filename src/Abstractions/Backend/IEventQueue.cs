@@ -3,12 +3,12 @@ using System;
 namespace EporeX;
 
 /// <summary>
-/// The backend contract: one kernel queue (mio's <c>Selector</c>). <see cref="Poll"/>, <see cref="Registry"/>
-/// and <see cref="Waker"/> call it; applications do not. It is public so that a third party can write a
+/// The backend contract: one kernel queue (mio's <c>Selector</c>). <c>Poll</c>, <c>Registry</c>
+/// and <c>Waker</c> call it; applications do not. It is public so that a third party can write a
 /// backend and plug it in with an <see cref="IEventQueueProvider"/>.
 /// </summary>
 /// <remarks>
-/// <para>What the <see cref="Registry"/> guarantees to an implementation, so that it need not check again:
+/// <para>What the <c>Registry</c> guarantees to an implementation, so that it need not check again:
 /// every descriptor is non-negative and, if it came from a handle object, referenced for the length of
 /// the call; interest and mode are within <see cref="Capabilities"/>; calls that change registrations are
 /// serialised with each other and with <see cref="IDisposable.Dispose"/>; <see cref="Register"/> is called
@@ -56,7 +56,7 @@ public interface IEventQueue : IDisposable
 
     /// <summary>
     /// Makes a <see cref="Wait"/> that is blocked on another thread return promptly, and every later one
-    /// return at once. Used by <see cref="Poll.Dispose"/>; callable from any thread, any number of times.
+    /// return at once. Used by <c>Poll.Dispose</c>; callable from any thread, any number of times.
     /// </summary>
     void Interrupt();
 
@@ -85,7 +85,7 @@ public interface IEventQueue : IDisposable
         throw new NotSupportedException($"The {Name} backend cannot watch process exits (EventQueueCapabilities.ProcessExit is false).");
 }
 
-/// <summary>A backend's waker, owned by a <see cref="Waker"/>.</summary>
+/// <summary>A backend's waker, owned by a <c>Waker</c>.</summary>
 public interface IEventQueueWaker : IDisposable
 {
     /// <summary>

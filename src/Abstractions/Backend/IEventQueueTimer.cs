@@ -3,7 +3,7 @@ using System;
 namespace EporeX;
 
 /// <summary>
-/// A backend's timer, owned by a <see cref="TimerSource"/>, which validates arguments and disposal before
+/// A backend's timer, owned by a <c>TimerSource</c>, which validates arguments and disposal before
 /// it calls in. Every member may be called from any thread while another thread waits.
 /// </summary>
 /// <remarks>

@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 namespace EporeX;
 
 /// <summary>
-/// What a descriptor is registered for, as the <see cref="Registry"/> hands it to an <see cref="IEventQueue"/>.
+/// What a descriptor is registered for, as the <c>Registry</c> hands it to an <see cref="IEventQueue"/>.
 /// </summary>
 /// <param name="Token">The caller's token.</param>
 /// <param name="Interest">The readiness asked for; validated against the backend's capabilities.</param>

@@ -58,9 +58,6 @@ public static class EventQueueErrors
     public static NotSupportedException InterestNotSupported(Interest interest, string backend, EventQueueCapabilities capabilities) =>
         new($"The {backend} backend does not support Interest.{interest} ({capabilities}).");
 
-    internal static NotSupportedException SourceNotSupported(string what, string backend, string capability) =>
-        new($"The {backend} backend does not host {what}: EventQueueCapabilities.{capability} is false for it. epoll, kqueue and poll(2) host every event source.");
-
     /// <summary>The general case: names the call, the descriptor and the errno.</summary>
     public static EventQueueException Kernel(string operation, int fd, int errno) =>
         errno == Errno.EBADF ? NotOpen(fd, operation, errno)

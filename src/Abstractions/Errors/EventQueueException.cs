@@ -49,7 +49,7 @@ public class EventQueueException : IOException
     public int Descriptor { get; }
 }
 
-/// <summary>The descriptor is already registered with this queue. Use <see cref="Registry.Reregister(int, Token, Interest, PollMode)"/> to change it.</summary>
+/// <summary>The descriptor is already registered with this queue. Use <c>Registry.Reregister</c> to change it.</summary>
 public sealed class AlreadyRegisteredException : EventQueueException
 {
     /// <summary>Creates the exception.</summary>

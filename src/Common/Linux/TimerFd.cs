@@ -51,18 +51,10 @@ internal sealed unsafe class TimerFd : IDisposable
     {
         using var reference = new HandleReference(Handle);
         ulong count;
-        while (Libc.Read(Handle.Fd, &count, sizeof(ulong)) < 0)
+        if (Libc.ReadUninterrupted(Handle.Fd, &count, sizeof(ulong)) < 0)
         {
             var errno = Errno.Last;
-            if (errno == Errno.EAGAIN)
-            {
-                return 0;
-            }
-
-            if (errno != Errno.EINTR)
-            {
-                throw EventQueueErrors.Kernel("read(timerfd)", Handle.Fd, errno);
-            }
+            return errno == Errno.EAGAIN ? 0 : throw EventQueueErrors.Kernel("read(timerfd)", Handle.Fd, errno);
         }
 
         return (long)Math.Min(count, long.MaxValue);

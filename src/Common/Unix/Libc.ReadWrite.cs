@@ -12,7 +12,8 @@ internal static partial class Libc
 
     /// <summary>
     /// read(2), resumed when a signal interrupts it (the .NET runtime sends its own): the byte count, or -1
-    /// with <see cref="Errno.Last"/> set to anything but EINTR. The one home of the read/write EINTR rule.
+    /// with <see cref="Errno.Last"/> set to anything but EINTR. This file is the one home of the EINTR rule
+    /// of descriptor I/O (read, write, recv, send); a kernel wait's is <see cref="KernelWait"/>.
     /// </summary>
     internal static unsafe nint ReadUninterrupted(int fd, void* buffer, nuint count)
     {
@@ -29,6 +30,28 @@ internal static partial class Libc
     {
         nint n;
         while ((n = Write(fd, buffer, count)) < 0 && Errno.Last == Errno.EINTR)
+        {
+        }
+
+        return n;
+    }
+
+    /// <summary>recv(2), resumed when a signal interrupts it. See <see cref="ReadUninterrupted"/>.</summary>
+    internal static unsafe nint RecvUninterrupted(int fd, void* buffer, nuint length, int flags)
+    {
+        nint n;
+        while ((n = Recv(fd, buffer, length, flags)) < 0 && Errno.Last == Errno.EINTR)
+        {
+        }
+
+        return n;
+    }
+
+    /// <summary>send(2), resumed when a signal interrupts it. See <see cref="ReadUninterrupted"/>.</summary>
+    internal static unsafe nint SendUninterrupted(int fd, void* buffer, nuint length, int flags)
+    {
+        nint n;
+        while ((n = Send(fd, buffer, length, flags)) < 0 && Errno.Last == Errno.EINTR)
         {
         }
 

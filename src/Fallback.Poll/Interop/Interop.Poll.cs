@@ -1,7 +1,7 @@
 using System.Runtime.InteropServices;
 using EporeX.Unix;
 
-namespace EporeX.Fallback.Poll;
+namespace EporeX.Fallback;
 
 internal static partial class Interop
 {

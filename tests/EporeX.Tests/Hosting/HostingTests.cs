@@ -1,7 +1,7 @@
 using System;
 using System.Linq;
 using System.Threading.Tasks;
-using EporeX.Fallback.Poll;
+using EporeX.Fallback;
 using EporeX.Tests.Swap;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;

@@ -1,5 +1,5 @@
-using EporeX.Fallback.Poll;
-using static EporeX.Fallback.Poll.Interop.Poll;
+using EporeX.Fallback;
+using static EporeX.Fallback.Interop.Poll;
 
 namespace EporeX.Tests.PollBackend;
 

@@ -1,7 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
-using EporeX.Fallback.Poll;
-using static EporeX.Fallback.Poll.Interop.Poll;
+using EporeX.Fallback;
+using static EporeX.Fallback.Interop.Poll;
 
 namespace EporeX.Tests.PollBackend;
 

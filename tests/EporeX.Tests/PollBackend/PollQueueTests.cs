@@ -1,7 +1,7 @@
 using System;
 using System.Diagnostics;
 using System.Linq;
-using EporeX.Fallback.Poll;
+using EporeX.Fallback;
 using EporeX.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;
 

@@ -1,7 +1,7 @@
 using System.Linq;
-using EporeX.Fallback.Poll;
+using EporeX.Fallback;
 using Microsoft.Win32.SafeHandles;
-using static EporeX.Fallback.Poll.Interop.Poll;
+using static EporeX.Fallback.Interop.Poll;
 
 namespace EporeX.Tests.PollBackend;
 

@@ -74,7 +74,7 @@ public sealed class Registry
         ArgumentNullException.ThrowIfNull(handle);
         Validate(interest, mode);
         using var reference = new HandleReference(handle);
-        RegisterCore(ToDescriptor(handle), new Registration(token, interest, mode, handle));
+        RegisterCore(Descriptors.FromHandle(handle), new Registration(token, interest, mode, handle));
     }
 
     /// <summary>Registers a socket. See <see cref="Register(SafeHandle, Token, Interest, PollMode)"/>.</summary>
@@ -105,7 +105,7 @@ public sealed class Registry
         ArgumentNullException.ThrowIfNull(handle);
         Validate(interest, mode);
         using var reference = new HandleReference(handle);
-        ReregisterCore(ToDescriptor(handle), new Registration(token, interest, mode, handle));
+        ReregisterCore(Descriptors.FromHandle(handle), new Registration(token, interest, mode, handle));
     }
 
     /// <summary>Changes a registered socket. See <see cref="Reregister(SafeHandle, Token, Interest, PollMode)"/>.</summary>
@@ -128,7 +128,7 @@ public sealed class Registry
     {
         ArgumentNullException.ThrowIfNull(handle);
         using var reference = new HandleReference(handle);
-        DeregisterCore(ToDescriptor(handle));
+        DeregisterCore(Descriptors.FromHandle(handle));
     }
 
     /// <summary>Stops watching a socket. See <see cref="Deregister(SafeHandle)"/>.</summary>
@@ -174,7 +174,7 @@ public sealed class Registry
         lock (_gate)
         {
             ThrowIfClosed();
-            return Capabilities.Timers ? _queue.CreateTimer(token) : throw EventQueueErrors.SourceNotSupported("timers (TimerSource)", Backend, "Timers");
+            return Capabilities.Timers ? _queue.CreateTimer(token) : throw SourceNotSupported("timers (TimerSource)", Backend, "Timers");
         }
     }
 
@@ -183,7 +183,7 @@ public sealed class Registry
         lock (_gate)
         {
             ThrowIfClosed();
-            return Capabilities.ProcessExit ? _queue.CreateProcessExit(token, pid) : throw EventQueueErrors.SourceNotSupported("process exits (ProcessExitSource)", Backend, "ProcessExit");
+            return Capabilities.ProcessExit ? _queue.CreateProcessExit(token, pid) : throw SourceNotSupported("process exits (ProcessExitSource)", Backend, "ProcessExit");
         }
     }
 
@@ -334,11 +334,7 @@ public sealed class Registry
 
     private void Validate(Interest interest, PollMode mode)
     {
-        if (interest == 0 || (interest & ~(Interest.Readable | Interest.Writable | Interest.Priority)) != 0)
-        {
-            throw new ArgumentException($"Interest must be a non-empty combination of Readable, Writable and Priority; got {interest}.", nameof(interest));
-        }
-
+        InterestRules.Validate(interest);
         if (!Enum.IsDefined(mode))
         {
             throw new ArgumentOutOfRangeException(nameof(mode), mode, "Unknown PollMode.");
@@ -355,22 +351,15 @@ public sealed class Registry
         }
     }
 
+    /// <summary>The refusal of an event source by a backend without the hook; the core's own, since only it creates sources.</summary>
+    private static NotSupportedException SourceNotSupported(string what, string backend, string capability) =>
+        new($"The {backend} backend does not host {what}: EventQueueCapabilities.{capability} is false for it. epoll, kqueue and poll(2) host every event source.");
+
     private void ThrowIfClosed() => ObjectDisposedException.ThrowIf(_closed, typeof(Poll));
 
     private static SafeSocketHandle SocketHandle(Socket socket)
     {
         ArgumentNullException.ThrowIfNull(socket);
         return socket.SafeHandle;
-    }
-
-    private static int ToDescriptor(SafeHandle handle)
-    {
-        var value = handle.DangerousGetHandle().ToInt64();
-        if (handle.IsInvalid || value < 0 || value > int.MaxValue)
-        {
-            throw new ArgumentException($"The handle does not hold a descriptor (value {value}).", nameof(handle));
-        }
-
-        return (int)value;
     }
 }

@@ -41,11 +41,12 @@ public static class SocketIO
     /// <summary>Receives through a handle object (a <see cref="SafeSocketHandle"/>, say). See <see cref="Receive(Socket, Span{byte}, out SocketError)"/>.</summary>
     /// <exception cref="ArgumentNullException"><paramref name="handle"/> is null.</exception>
     /// <exception cref="ObjectDisposedException">The handle is closed.</exception>
+    /// <exception cref="ArgumentException">The handle is invalid (it holds no descriptor).</exception>
     public static int Receive(SafeHandle handle, Span<byte> buffer, out SocketError error)
     {
         ArgumentNullException.ThrowIfNull(handle);
         using var reference = new HandleReference(handle);
-        return Receive((int)reference.Value, buffer, out error);
+        return Receive(Descriptors.FromHandle(handle), buffer, out error);
     }
 
     /// <summary>Receives from a raw descriptor the caller keeps open for the length of the call. See <see cref="Receive(Socket, Span{byte}, out SocketError)"/>.</summary>
@@ -54,21 +55,7 @@ public static class SocketIO
     {
         fixed (byte* p = buffer)
         {
-            while (true)
-            {
-                var n = Libc.Recv(fd, p, (nuint)buffer.Length, Libc.MSG_DONTWAIT);
-                if (n >= 0)
-                {
-                    error = SocketError.Success;
-                    return (int)n;
-                }
-
-                error = SocketErrors.FromErrno(Errno.Last);
-                if (error != SocketError.Interrupted)
-                {
-                    return -1;
-                }
-            }
+            return Result(Libc.RecvUninterrupted(fd, p, (nuint)buffer.Length, Libc.MSG_DONTWAIT), out error);
         }
     }
 
@@ -88,11 +75,12 @@ public static class SocketIO
     /// <summary>Sends through a handle object. See <see cref="Send(Socket, ReadOnlySpan{byte}, out SocketError)"/>.</summary>
     /// <exception cref="ArgumentNullException"><paramref name="handle"/> is null.</exception>
     /// <exception cref="ObjectDisposedException">The handle is closed.</exception>
+    /// <exception cref="ArgumentException">The handle is invalid (it holds no descriptor).</exception>
     public static int Send(SafeHandle handle, ReadOnlySpan<byte> buffer, out SocketError error)
     {
         ArgumentNullException.ThrowIfNull(handle);
         using var reference = new HandleReference(handle);
-        return Send((int)reference.Value, buffer, out error);
+        return Send(Descriptors.FromHandle(handle), buffer, out error);
     }
 
     /// <summary>Sends on a raw descriptor the caller keeps open for the length of the call. See <see cref="Send(Socket, ReadOnlySpan{byte}, out SocketError)"/>.</summary>
@@ -100,21 +88,14 @@ public static class SocketIO
     {
         fixed (byte* p = buffer)
         {
-            while (true)
-            {
-                var n = Libc.Send(fd, p, (nuint)buffer.Length, Libc.MSG_DONTWAIT | Libc.MSG_NOSIGNAL);
-                if (n >= 0)
-                {
-                    error = SocketError.Success;
-                    return (int)n;
-                }
-
-                error = SocketErrors.FromErrno(Errno.Last);
-                if (error != SocketError.Interrupted)
-                {
-                    return -1;
-                }
-            }
+            return Result(Libc.SendUninterrupted(fd, p, (nuint)buffer.Length, Libc.MSG_DONTWAIT | Libc.MSG_NOSIGNAL), out error);
         }
+    }
+
+    /// <summary>A recv/send result (EINTR already resumed) as a count, or -1 with the SocketError of its errno.</summary>
+    private static int Result(nint n, out SocketError error)
+    {
+        error = n >= 0 ? SocketError.Success : SocketErrors.FromErrno(Errno.Last);
+        return n >= 0 ? (int)n : -1;
     }
 }

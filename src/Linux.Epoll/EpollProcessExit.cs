@@ -5,12 +5,12 @@ using static EporeX.Linux.Epoll.Interop.Epoll;
 namespace EporeX.Linux.Epoll;
 
 /// <summary>A pidfd registered EPOLLONESHOT: it becomes readable when the process exits and stays so, and the exit is reported once.</summary>
-internal sealed class EpollProcessWatch : IDisposable
+internal sealed class EpollProcessExit : IDisposable
 {
     private readonly EpollEventQueue _queue;
     private readonly FileDescriptorHandle _pidFd;
 
-    public EpollProcessWatch(EpollEventQueue queue, Token token, int pid)
+    public EpollProcessExit(EpollEventQueue queue, Token token, int pid)
     {
         _queue = queue;
         _pidFd = PidFd.Open(pid);

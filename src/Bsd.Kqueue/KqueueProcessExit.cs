@@ -10,14 +10,14 @@ namespace EporeX.Bsd.Kqueue;
 /// needs the process to be our child; on libkqueue a pidfd watched by EVFILT_READ, oneshot (see
 /// <see cref="KqueueSourceFilters.ProcessByPidFd"/>).
 /// </summary>
-internal sealed class KqueueProcessWatch : IDisposable
+internal sealed class KqueueProcessExit : IDisposable
 {
     private readonly KqueueEventQueue _queue;
     private readonly int _pid;
     private readonly FileDescriptorHandle? _pidFd;
     private readonly Registration _registration;
 
-    public KqueueProcessWatch(KqueueEventQueue queue, Token token, int pid)
+    public KqueueProcessExit(KqueueEventQueue queue, Token token, int pid)
     {
         _queue = queue;
         _pid = pid;

@@ -3,7 +3,7 @@ using System;
 namespace EporeX;
 
 /// <summary>
-/// <see cref="ProcessExitSource"/> was given a process id that names no process: it never existed, or it
+/// <c>ProcessExitSource</c> was given a process id that names no process: it never existed, or it
 /// exited and was reaped already. (A <see cref="System.Diagnostics.Process"/> that has exited is reported
 /// at once instead.)
 /// </summary>

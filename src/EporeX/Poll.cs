@@ -11,9 +11,9 @@ namespace EporeX;
 /// <see cref="Registry"/>, from any thread.
 /// </summary>
 /// <remarks>
-/// Create one with the factory (<c>EventQueueFactory.CreatePoll()</c>), through dependency injection
-/// (<c>services.AddEventQueue()</c>), with the one-liner <c>EventQueue.CreatePoll()</c> of the EporeX
-/// package, or around any <see cref="IEventQueue"/>.
+/// Create one with the one-liner <see cref="EventQueue.CreatePoll(string?)"/>, with a factory
+/// (<see cref="EventQueueFactory.CreatePoll"/>), through dependency injection
+/// (<c>services.AddEventQueue()</c>), or around any <see cref="IEventQueue"/>.
 /// </remarks>
 public sealed class Poll : IDisposable
 {

@@ -2,15 +2,15 @@ using System;
 using EporeX.Linux;
 using EporeX.Unix;
 
-namespace EporeX.Fallback.Poll;
+namespace EporeX.Fallback;
 
 /// <summary>A pidfd in the pollfd set as a oneshot registration (Linux): readable once the process exits, reported once.</summary>
-internal sealed class PollProcessWatch : IDisposable
+internal sealed class PollProcessExit : IDisposable
 {
     private readonly PollEventQueue _queue;
     private readonly FileDescriptorHandle _pidFd;
 
-    public PollProcessWatch(PollEventQueue queue, Token token, int pid)
+    public PollProcessExit(PollEventQueue queue, Token token, int pid)
     {
         _queue = queue;
         _pidFd = PidFd.Open(pid);

@@ -63,10 +63,10 @@ public sealed class ProcessExitSource : IDisposable
             return;
         }
 
-        IDisposable watch;
+        IDisposable exit;
         try
         {
-            watch = registry.CreateProcessExit(token, ProcessId);
+            exit = registry.CreateProcessExit(token, ProcessId);
         }
         catch (ProcessNotFoundException)
         {
@@ -75,16 +75,16 @@ public sealed class ProcessExitSource : IDisposable
             return;
         }
 
-        // Once reaped, its id may name another process: only a watch opened before the reaping is sound,
-        // and HasExited being false now proves the watch was opened before.
+        // Once reaped, its id may name another process: only a process exit opened before the reaping is
+        // sound, and HasExited being false now proves it was opened before.
         if (process.HasExited)
         {
-            registry.DisposeSource(watch);
+            registry.DisposeSource(exit);
             _inner = Exited(registry, token);
             return;
         }
 
-        _inner = watch;
+        _inner = exit;
     }
 
     /// <summary>The token of the exit event.</summary>
