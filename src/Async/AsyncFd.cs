@@ -3,6 +3,7 @@ using System.IO;
 using System.Net.Sockets;
 using System.Threading;
 using System.Threading.Tasks;
+using EporeX.Unix;
 
 namespace EporeX;
 
@@ -210,7 +211,7 @@ public class AsyncFd : IDisposable
 
     private void RequireRegistered(Interest interest)
     {
-        if (interest == 0 || (interest & ~Directions.All) != 0 || (interest & ~Interest) != 0)
+        if (interest == 0 || (interest & ~InterestRules.All) != 0 || (interest & ~Interest) != 0)
         {
             throw new ArgumentException($"The interest must be a non-empty part of what the descriptor was registered for ({Interest}); got {interest}.", nameof(interest));
         }

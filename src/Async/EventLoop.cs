@@ -138,8 +138,9 @@ public sealed class EventLoop : IDisposable, IAsyncDisposable
         where THandle : SafeHandle
     {
         ArgumentNullException.ThrowIfNull(handle);
-        var fd = Descriptors.Of(handle);
-        ValidateInterest(interest);
+        ObjectDisposedException.ThrowIf(handle.IsClosed, handle);
+        var fd = Descriptors.FromHandle(handle);
+        InterestRules.Validate(interest);
         var kind = handle is SafeSocketHandle ? IoKind.Socket : handle is SafeFileHandle ? IoKind.File : IoKind.Unknown;
         var registration = RegisterCore(new DescriptorIo(handle, fd, kind, leaveOpen ? null : handle), interest);
         return new AsyncFd<THandle>(this, registration, handle);
@@ -152,8 +153,9 @@ public sealed class EventLoop : IDisposable, IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(socket);
         var handle = socket.SafeHandle;
-        var fd = Descriptors.Of(handle);
-        ValidateInterest(interest);
+        ObjectDisposedException.ThrowIf(handle.IsClosed, socket);
+        var fd = Descriptors.FromHandle(handle);
+        InterestRules.Validate(interest);
         var registration = RegisterCore(new DescriptorIo(handle, fd, IoKind.Socket, leaveOpen ? null : socket), interest);
         return new AsyncFd<Socket>(this, registration, socket);
     }
@@ -167,7 +169,7 @@ public sealed class EventLoop : IDisposable, IAsyncDisposable
     public AsyncFd Register(int fd, Interest interest, bool leaveOpen = false)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(fd);
-        ValidateInterest(interest);
+        InterestRules.Validate(interest);
         if (leaveOpen)
         {
             return new AsyncFd(this, RegisterCore(new DescriptorIo(null, fd, IoKind.Unknown, null), interest));
@@ -235,14 +237,6 @@ public sealed class EventLoop : IDisposable, IAsyncDisposable
             ?? (options?.Backend is null ? fallback : null)
             ?? EventQueue.CreateFactory(new EventQueueOptions { Backend = options?.Backend });
         return factory.CreatePoll();
-    }
-
-    private static void ValidateInterest(Interest interest)
-    {
-        if (interest == 0 || (interest & ~Directions.All) != 0)
-        {
-            throw new ArgumentException($"Interest must be a non-empty combination of Readable, Writable and Priority; got {interest}.", nameof(interest));
-        }
     }
 
     private IoRegistration RegisterCore(DescriptorIo io, Interest interest)

@@ -12,9 +12,6 @@ internal static class Directions
     /// <summary>Closed states are final: clearing never forgets them (the peer cannot reopen).</summary>
     public const Readiness Final = Readiness.ReadClosed | Readiness.WriteClosed;
 
-    /// <summary>Every interest an <see cref="AsyncFd"/> can be registered for.</summary>
-    public const Interest All = Interest.Readable | Interest.Writable | Interest.Priority;
-
     /// <summary>The readiness bits an await for <paramref name="interest"/> completes on.</summary>
     public static Readiness Mask(Interest interest)
     {

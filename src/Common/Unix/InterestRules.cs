@@ -9,7 +9,8 @@ namespace EporeX.Unix;
 /// </summary>
 internal static class InterestRules
 {
-    private const Interest All = Interest.Readable | Interest.Writable | Interest.Priority;
+    /// <summary>Every defined interest flag.</summary>
+    public const Interest All = Interest.Readable | Interest.Writable | Interest.Priority;
 
     /// <exception cref="ArgumentException"><paramref name="interest"/> is empty or has an undefined flag.</exception>
     public static void Validate(Interest interest, string paramName = "interest")
