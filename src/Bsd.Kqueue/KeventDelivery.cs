@@ -51,7 +51,7 @@ internal sealed class KeventDelivery
     {
         _platform = platform;
         _userFilter = userFilter && platform.UserFilter is { } user ? user : int.MinValue;
-        SourceFilters = KqueueSourceFilters.For(platform);
+        SourceFilters = platform.SourceFilters;
     }
 
     /// <summary>The filters of the event sources (timers, process exits) on this OS.</summary>

@@ -64,9 +64,9 @@ public sealed unsafe class KqueueEventQueue : IEventQueue
             _delivery = new KeventDelivery(platform, _userFilter)
             {
                 Timers = _timers,
-                ConfirmReadClosed = platform == KqueuePlatform.LibKqueue ? LibKqueueReadEof.IsConfirmed : null,
+                ConfirmReadClosed = platform.ConfirmsReadEof ? LibKqueueReadEof.IsConfirmed : null,
             };
-            _surplus = platform == KqueuePlatform.LibKqueue ? new LibKqueueSurplus() : null;
+            _surplus = platform.KeepsSurplus ? new LibKqueueSurplus() : null;
             if (!_userFilter)
             {
                 _interruptPipe = new WakePipe();
@@ -93,7 +93,7 @@ public sealed unsafe class KqueueEventQueue : IEventQueue
     public EventQueueCapabilities Capabilities =>
         new(Interest.Readable | Interest.Writable, Edge: true, Oneshot: true, RegularFiles: !_platform.RefusesRegularFiles)
         {
-            ShortReadDrains = !OperatingSystem.IsLinux(), // a BSD kernel's knote, not libkqueue's emulation of it
+            ShortReadDrains = _platform.ShortReadDrains,
             Timers = true,
             ProcessExit = !SourceFilters.ProcessByPidFd || LinuxLibc.HasPidFd,
         };
@@ -267,27 +267,10 @@ public sealed unsafe class KqueueEventQueue : IEventQueue
         var error = ApplyOne(ident, userFilter, flags | EV_RECEIPT, 0, udata);
         if (error == Errno.EBADF && _platform.UserEventMasksErrno)
         {
-            error = DescriptorTableErrno(error);
+            error = LibKqueueUserEventErrno.Of(_kqueue.Fd, error);
         }
 
         return error == 0 || (error == Errno.EINVAL ? false : throw EventQueueErrors.Kernel("kevent(EV_ADD, EVFILT_USER)", error));
-    }
-
-    /// <summary>
-    /// libkqueue: an EVFILT_USER ident is no descriptor, so its EBADF stands for an eventfd that could not
-    /// be opened. If a new descriptor cannot be opened now either, that errno (EMFILE, ENFILE) is the cause.
-    /// </summary>
-    private int DescriptorTableErrno(int error)
-    {
-        const int F_DUPFD_CLOEXEC = 1030; // Linux
-        var copy = Libc.Fcntl(_kqueue.Fd, F_DUPFD_CLOEXEC, 0);
-        if (copy < 0)
-        {
-            return Errno.Last;
-        }
-
-        Libc.Close(copy);
-        return error;
     }
 
     /// <summary>
