@@ -8,9 +8,9 @@ namespace EporeX.Bsd.Kqueue;
 /// (src/linux/platform.c, linux_kevent_copyout). With EV_CLEAR (EPOLLET) a dropped edge never comes back,
 /// so a buffer smaller than twice the ready descriptors lost them for good, where a BSD kernel and epoll
 /// keep them queued for the next wait. On libkqueue every wait therefore asks for libkqueue's maximum
-/// (<see cref="Kevents"/>, its MAX_KEVENT), which overflows only with more than 256 descriptors ready both
-/// ways at once, and the events that do not fit the caller's buffer are kept here for the next waits, as
-/// epoll keeps its ready list.
+/// (<see cref="Kevents"/>, its MAX_KEVENT), which overflows only when the descriptors ready at once plus
+/// those of them ready both ways exceed it, and the events that do not fit the caller's buffer are kept
+/// here for the next waits, as epoll keeps its ready list.
 /// </summary>
 /// <remarks>
 /// <para>A kept event is a readiness this wait consumed: with EV_CLEAR the kernel never reports it again,
