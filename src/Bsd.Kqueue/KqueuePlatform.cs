@@ -77,6 +77,7 @@ internal sealed record KqueuePlatform(
     /// <summary>
     /// libkqueue: a kevent list shorter than twice the ready descriptors loses what does not fit, so every
     /// wait asks for libkqueue's maximum and keeps what the caller's buffer cannot take (<see cref="LibKqueueSurplus"/>).
+    /// What it drops relies on <see cref="AddKeepsKnote"/>: every change re-adds its knotes, which report afresh.
     /// </summary>
     public bool KeepsSurplus { get; init; }
 
