@@ -38,6 +38,8 @@ internal sealed class KeventDelivery
     private DescriptorKind[] _kinds = new DescriptorKind[64];
     private long[] _oneshot = new long[64]; // 0: nothing to do; > 0: armed at that change; < 0: fired
     private long[] _versions = new long[64]; // the number of each descriptor's last change
+    private ulong[] _tokens = new ulong[64]; // each registered descriptor's token
+    private bool[] _registered = new bool[64];
     private long _changes;
     private int[] _mergeStamp = new int[64];
     private int[] _mergeSlot = new int[64];
@@ -49,7 +51,7 @@ internal sealed class KeventDelivery
     {
         _platform = platform;
         _userFilter = userFilter && platform.UserFilter is { } user ? user : int.MinValue;
-        SourceFilters = KqueueSourceFilters.For(platform);
+        SourceFilters = platform.SourceFilters;
     }
 
     /// <summary>The filters of the event sources (timers, process exits) on this OS.</summary>
@@ -79,19 +81,28 @@ internal sealed class KeventDelivery
         _kinds[fd] = kind;
     }
 
-    /// <summary>The number of the last oneshot change: a wait reads it before it asks the kernel.</summary>
+    /// <summary>The number of the last change: a wait reads it before it asks the kernel.</summary>
     public long Changes => Volatile.Read(ref _changes);
 
     /// <summary>
-    /// Records whether the registration <paramref name="fd"/> is about to get is a oneshot (then its first
-    /// report disarms it here); called before the kernel is asked.
+    /// Records the registration <paramref name="fd"/> is about to get: its token, and whether it is a
+    /// oneshot (then its first report disarms it here). Called before the kernel is asked, so that an
+    /// event the kernel copies out after the change always finds its token here (see <see cref="IsCurrent"/>).
     /// </summary>
-    public void SetOneshot(int fd, bool oneshot)
+    public void Arm(int fd, Token token, bool oneshot)
     {
         EnsureTable(fd);
-        var change = Interlocked.Increment(ref _changes);
-        Volatile.Write(ref _versions[fd], change);
-        Volatile.Write(ref _oneshot[fd], oneshot ? change : 0);
+        Volatile.Write(ref _tokens[fd], token.Value);
+        Volatile.Write(ref _registered[fd], true);
+        Publish(fd, oneshot);
+    }
+
+    /// <summary>Records that <paramref name="fd"/> is no longer registered.</summary>
+    public void Disarm(int fd)
+    {
+        EnsureTable(fd);
+        Volatile.Write(ref _registered[fd], false);
+        Publish(fd, oneshot: false);
     }
 
     /// <summary>The number of the last change to <paramref name="fd"/>'s registration (register, reregister, deregister); 0 for none.</summary>
@@ -99,6 +110,21 @@ internal sealed class KeventDelivery
     {
         var versions = Volatile.Read(ref _versions);
         return fd < versions.Length ? Volatile.Read(ref versions[fd]) : 0;
+    }
+
+    /// <summary>
+    /// True when <paramref name="fd"/> is registered under <paramref name="token"/> now, with the
+    /// <paramref name="version"/> of that registration. The version is read first: a token that
+    /// <see cref="Arm"/> wrote is published by the version it then takes, so a version that is current
+    /// with an event never pairs with an older token.
+    /// </summary>
+    public bool IsCurrent(int fd, Token token, out long version)
+    {
+        version = VersionOf(fd);
+        var tokens = Volatile.Read(ref _tokens);
+        var registered = Volatile.Read(ref _registered);
+        return fd < tokens.Length && fd < registered.Length
+            && Volatile.Read(ref registered[fd]) && Volatile.Read(ref tokens[fd]) == token.Value;
     }
 
     /// <summary>True when <paramref name="fd"/> was registered through a handle that is closed now.</summary>
@@ -272,6 +298,14 @@ internal sealed class KeventDelivery
         return true;
     }
 
+    /// <summary>Takes the next change number for <paramref name="fd"/>, after its token was written, and (re)arms or clears its oneshot mark.</summary>
+    private void Publish(int fd, bool oneshot)
+    {
+        var change = Interlocked.Increment(ref _changes);
+        Volatile.Write(ref _versions[fd], change);
+        Volatile.Write(ref _oneshot[fd], oneshot ? change : 0);
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private Readiness ReadinessOf(in Kevent kevent) =>
         KqueueTranslation.ToReadiness(_platform, kevent.Filter, kevent.Flags, kevent.Fflags);
@@ -288,10 +322,16 @@ internal sealed class KeventDelivery
         var kinds = new DescriptorKind[length];
         var oneshot = new long[length];
         var versions = new long[length];
+        var tokens = new ulong[length];
+        var registered = new bool[length];
         _owners.CopyTo(owners, 0);
         _kinds.CopyTo(kinds, 0);
         _oneshot.CopyTo(oneshot, 0);
         _versions.CopyTo(versions, 0);
+        _tokens.CopyTo(tokens, 0);
+        _registered.CopyTo(registered, 0);
+        Volatile.Write(ref _tokens, tokens);
+        Volatile.Write(ref _registered, registered);
         Volatile.Write(ref _versions, versions);
         Volatile.Write(ref _oneshot, oneshot);
         Volatile.Write(ref _kinds, kinds);

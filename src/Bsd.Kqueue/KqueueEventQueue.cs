@@ -64,9 +64,9 @@ public sealed unsafe class KqueueEventQueue : IEventQueue
             _delivery = new KeventDelivery(platform, _userFilter)
             {
                 Timers = _timers,
-                ConfirmReadClosed = platform == KqueuePlatform.LibKqueue ? LibKqueueReadEof.IsConfirmed : null,
+                ConfirmReadClosed = platform.ConfirmsReadEof ? LibKqueueReadEof.IsConfirmed : null,
             };
-            _surplus = platform == KqueuePlatform.LibKqueue ? new LibKqueueSurplus() : null;
+            _surplus = platform.KeepsSurplus ? new LibKqueueSurplus() : null;
             if (!_userFilter)
             {
                 _interruptPipe = new WakePipe();
@@ -93,7 +93,7 @@ public sealed unsafe class KqueueEventQueue : IEventQueue
     public EventQueueCapabilities Capabilities =>
         new(Interest.Readable | Interest.Writable, Edge: true, Oneshot: true, RegularFiles: !_platform.RefusesRegularFiles)
         {
-            ShortReadDrains = !OperatingSystem.IsLinux(), // a BSD kernel's knote, not libkqueue's emulation of it
+            ShortReadDrains = _platform.ShortReadDrains,
             Timers = true,
             ProcessExit = !SourceFilters.ProcessByPidFd || LinuxLibc.HasPidFd,
         };
@@ -113,14 +113,14 @@ public sealed unsafe class KqueueEventQueue : IEventQueue
         var file = CheckFile(fd);
         Span<KeventChange> changes = stackalloc KeventChange[KqueueTranslation.MaxChanges];
         var n = KqueueTranslation.Changes(_platform, 0, PollMode.Level, registration.Interest, registration.Mode, changes);
-        _delivery.SetOneshot(fd, KqueueTranslation.IsOneshot(registration.Mode));
+        _delivery.Arm(fd, registration.Token, KqueueTranslation.IsOneshot(registration.Mode));
         try
         {
             Apply(fd, changes[..n], registration.Token.Value, "kevent(EV_ADD)", rollBackAdds: true);
         }
         catch (EventQueueException)
         {
-            _delivery.SetOneshot(fd, false);
+            _delivery.Disarm(fd);
             throw;
         }
 
@@ -133,7 +133,7 @@ public sealed unsafe class KqueueEventQueue : IEventQueue
     {
         Span<KeventChange> changes = stackalloc KeventChange[KqueueTranslation.MaxChanges];
         var n = KqueueTranslation.Changes(_platform, previous.Interest, previous.Mode, next.Interest, next.Mode, changes);
-        _delivery.SetOneshot(fd, KqueueTranslation.IsOneshot(next.Mode));
+        _delivery.Arm(fd, next.Token, KqueueTranslation.IsOneshot(next.Mode));
         try
         {
             Apply(fd, changes[..n], next.Token.Value, "kevent(reregister)", rollBackAdds: false);
@@ -267,27 +267,10 @@ public sealed unsafe class KqueueEventQueue : IEventQueue
         var error = ApplyOne(ident, userFilter, flags | EV_RECEIPT, 0, udata);
         if (error == Errno.EBADF && _platform.UserEventMasksErrno)
         {
-            error = DescriptorTableErrno(error);
+            error = LibKqueueUserEventErrno.Of(_kqueue.Fd, error);
         }
 
         return error == 0 || (error == Errno.EINVAL ? false : throw EventQueueErrors.Kernel("kevent(EV_ADD, EVFILT_USER)", error));
-    }
-
-    /// <summary>
-    /// libkqueue: an EVFILT_USER ident is no descriptor, so its EBADF stands for an eventfd that could not
-    /// be opened. If a new descriptor cannot be opened now either, that errno (EMFILE, ENFILE) is the cause.
-    /// </summary>
-    private int DescriptorTableErrno(int error)
-    {
-        const int F_DUPFD_CLOEXEC = 1030; // Linux
-        var copy = Libc.Fcntl(_kqueue.Fd, F_DUPFD_CLOEXEC, 0);
-        if (copy < 0)
-        {
-            return Errno.Last;
-        }
-
-        Libc.Close(copy);
-        return error;
     }
 
     /// <summary>
@@ -494,20 +477,24 @@ public sealed unsafe class KqueueEventQueue : IEventQueue
         return Interop.Kqueue.Kevent(_platform, kq, null, 0, buffer, max, null);
     }
 
-    /// <summary>libkqueue: kept events first, else a wait for libkqueue's maximum, whose surplus is kept (see <see cref="LibKqueueSurplus"/>).</summary>
+    /// <summary>
+    /// libkqueue: kept events first; when they do not fill <paramref name="events"/>, a wait for libkqueue's
+    /// maximum (without blocking once something was taken, so that every wait fills the buffer as a BSD
+    /// kernel and epoll do), whose surplus is kept (see <see cref="LibKqueueSurplus"/>).
+    /// </summary>
     private int WaitKeepingSurplus(LibKqueueSurplus surplus, Span<Event> events, TimeSpan? timeout)
     {
-        var kept = surplus.Take(events, _delivery);
-        if (kept > 0)
+        var taken = surplus.Take(events, _delivery);
+        if (taken == events.Length)
         {
-            return kept;
+            return taken;
         }
 
         var changesBefore = _delivery.Changes;
         var wait = new KqueueWait(this, _buffer.Reserve(LibKqueueSurplus.Kevents, _layout.Size), LibKqueueSurplus.Kevents);
-        var n = KernelWait.Run(ref wait, timeout, "kevent(wait)");
+        var n = KernelWait.Run(ref wait, taken > 0 ? TimeSpan.Zero : timeout, "kevent(wait)");
         var decoded = _delivery.Deliver(wait.Buffer, n, surplus.Decoded, changesBefore, surplus.DecodedDescriptors);
-        return surplus.Split(decoded, events, _delivery, changesBefore);
+        return surplus.Split(decoded, events, taken, _delivery);
     }
 
     private void SetOwner(int fd, SafeHandle? owner) => _delivery.SetOwner(fd, owner);
@@ -525,7 +512,7 @@ public sealed unsafe class KqueueEventQueue : IEventQueue
     private void Forget(int fd)
     {
         SetOwner(fd, null);
-        _delivery.SetOneshot(fd, false);
+        _delivery.Disarm(fd);
         _identities?.Clear(fd);
     }
 

@@ -1,5 +1,6 @@
 using System;
 using System.Runtime.InteropServices;
+using EporeX.Unix;
 
 namespace EporeX.Bsd.Kqueue;
 
@@ -16,6 +17,7 @@ namespace EporeX.Bsd.Kqueue;
 /// <param name="ReadExtraFlags">Flags added to every EVFILT_READ change (none so far).</param>
 /// <param name="ReadExtraFflags">fflags of every EVFILT_READ change (FreeBSD: NOTE_FILE_POLL).</param>
 /// <param name="SizeTCounts">True where kevent is NetBSD's <c>__kevent50</c> with size_t counts.</param>
+/// <param name="SourceFilters">The filters and notes of timers and process exits.</param>
 internal sealed record KqueuePlatform(
     string Name,
     KeventLayout Layout,
@@ -24,23 +26,24 @@ internal sealed record KqueuePlatform(
     int? UserFilter,
     uint ReadExtraFlags,
     uint ReadExtraFflags,
-    bool SizeTCounts)
+    bool SizeTCounts,
+    KqueueSourceFilters SourceFilters)
 {
     /// <summary>
     /// xnu bsd/sys/event.h: READ −1, WRITE −2, USER −10; 32-byte packed kevent. xnu's EVFILT_READ reports a
     /// regular file only while the offset is short of its end, and its poll(2) flag EV_POLL is one of the
     /// EV_SYSFLAGS that kevent strips from every change, so regular files are refused.
     /// </summary>
-    public static readonly KqueuePlatform MacOS = new("macOS", KeventLayout.Compact, ReadFilter: -1, WriteFilter: -2, UserFilter: -10, ReadExtraFlags: 0, ReadExtraFflags: 0, SizeTCounts: false) { RefusesRegularFiles = true };
+    public static readonly KqueuePlatform MacOS = new("macOS", KeventLayout.Compact, ReadFilter: -1, WriteFilter: -2, UserFilter: -10, ReadExtraFlags: 0, ReadExtraFflags: 0, SizeTCounts: false, KqueueSourceFilters.MacOS) { RefusesRegularFiles = true };
 
     /// <summary>FreeBSD ≥ 12 sys/sys/event.h: READ −1, WRITE −2, USER −11; 64-byte kevent with ext[4].</summary>
-    public static readonly KqueuePlatform FreeBSD = new("FreeBSD", KeventLayout.FreeBsd, ReadFilter: -1, WriteFilter: -2, UserFilter: -11, ReadExtraFlags: 0, ReadExtraFflags: KeventFlags.NOTE_FILE_POLL, SizeTCounts: false);
+    public static readonly KqueuePlatform FreeBSD = new("FreeBSD", KeventLayout.FreeBsd, ReadFilter: -1, WriteFilter: -2, UserFilter: -11, ReadExtraFlags: 0, ReadExtraFflags: KeventFlags.NOTE_FILE_POLL, SizeTCounts: false, KqueueSourceFilters.FreeBSD);
 
     /// <summary>OpenBSD sys/sys/event.h: READ −1, WRITE −2, USER −10 (older releases lack it: the queue then falls back to pipes); 32-byte kevent with int64 data.</summary>
-    public static readonly KqueuePlatform OpenBSD = new("OpenBSD", KeventLayout.Compact, ReadFilter: -1, WriteFilter: -2, UserFilter: -10, ReadExtraFlags: 0, ReadExtraFflags: 0, SizeTCounts: false);
+    public static readonly KqueuePlatform OpenBSD = new("OpenBSD", KeventLayout.Compact, ReadFilter: -1, WriteFilter: -2, UserFilter: -10, ReadExtraFlags: 0, ReadExtraFflags: 0, SizeTCounts: false, KqueueSourceFilters.OpenBSD);
 
     /// <summary>NetBSD sys/sys/event.h: filters are unsigned, READ 0, WRITE 1, USER 8; 40-byte kevent; __kevent50.</summary>
-    public static readonly KqueuePlatform NetBSD = new("NetBSD", KeventLayout.NetBsd, ReadFilter: 0, WriteFilter: 1, UserFilter: 8, ReadExtraFlags: 0, ReadExtraFflags: 0, SizeTCounts: true);
+    public static readonly KqueuePlatform NetBSD = new("NetBSD", KeventLayout.NetBsd, ReadFilter: 0, WriteFilter: 1, UserFilter: 8, ReadExtraFlags: 0, ReadExtraFflags: 0, SizeTCounts: true, KqueueSourceFilters.NetBSD);
 
     /// <summary>
     /// libkqueue's include/sys/event.h on Linux: macOS's offsets, FreeBSD's USER −11. An emulation over
@@ -48,8 +51,12 @@ internal sealed record KqueuePlatform(
     /// (libkqueue)"): its EVFILT_READ reports a regular file only while the offset is short of its end,
     /// and then never again (src/linux/read.c), so regular files are refused as epoll refuses them.
     /// </summary>
-    public static readonly KqueuePlatform LibKqueue = new("Linux (libkqueue)", KeventLayout.Compact, ReadFilter: -1, WriteFilter: -2, UserFilter: -11, ReadExtraFlags: 0, ReadExtraFflags: 0, SizeTCounts: false)
+    public static readonly KqueuePlatform LibKqueue = new("Linux (libkqueue)", KeventLayout.Compact, ReadFilter: -1, WriteFilter: -2, UserFilter: -11, ReadExtraFlags: 0, ReadExtraFflags: 0, SizeTCounts: false, KqueueSourceFilters.LibKqueue)
     {
+        Library = Interop.LibKqueueSoname,
+        ShortReadDrains = false,
+        KeepsSurplus = true,
+        ConfirmsReadEof = true,
         RefusesRegularFiles = true,
         AddKeepsKnote = true,
         MaxWaitMilliseconds = int.MaxValue,
@@ -57,6 +64,28 @@ internal sealed record KqueuePlatform(
         FreesOnCloseAsynchronously = true,
         UserEventMasksErrno = true,
     };
+
+    /// <summary>The shared library kqueue and kevent come from; null for the C library (the kernel's own kqueue).</summary>
+    public string? Library { get; init; }
+
+    /// <summary>
+    /// True where a read shorter than asked proves the descriptor drained, as a BSD kernel's knote does
+    /// (<see cref="EventQueueCapabilities.ShortReadDrains"/>); false over libkqueue's emulation of it.
+    /// </summary>
+    public bool ShortReadDrains { get; init; } = true;
+
+    /// <summary>
+    /// libkqueue: a kevent list shorter than twice the ready descriptors loses what does not fit, so every
+    /// wait asks for libkqueue's maximum and keeps what the caller's buffer cannot take (<see cref="LibKqueueSurplus"/>).
+    /// What it drops relies on <see cref="AddKeepsKnote"/>: every change re-adds its knotes, which report afresh.
+    /// </summary>
+    public bool KeepsSurplus { get; init; }
+
+    /// <summary>
+    /// libkqueue: a stream socket's EV_EOF may only mean an empty queue, so a read-closed is confirmed with
+    /// the socket before it is reported (<see cref="LibKqueueReadEof"/>).
+    /// </summary>
+    public bool ConfirmsReadEof { get; init; }
 
     /// <summary>True where EVFILT_READ cannot report a regular file always readable: the queue refuses such descriptors.</summary>
     public bool RefusesRegularFiles { get; init; }
@@ -99,29 +128,24 @@ internal sealed record KqueuePlatform(
     public bool UserEventMasksErrno { get; init; }
 
     /// <summary>The platform of this process, or null where no kqueue is known (or the process is not 64-bit).</summary>
-    public static readonly KqueuePlatform? Current = Detect();
+    public static readonly KqueuePlatform? Current = Environment.Is64BitProcess ? For(UnixFamily.Current) : null;
 
     /// <summary>Why <see cref="Current"/> is null.</summary>
     public static string Unavailable =>
         !Environment.Is64BitProcess ? "kqueue: only 64-bit processes are supported (struct kevent layouts are 64-bit)"
         : $"kqueue: not available on {RuntimeInformation.OSDescription}";
 
-    private static KqueuePlatform? Detect()
+    /// <summary>
+    /// The platform of <paramref name="family"/> (<see cref="UnixFamily"/>): Apple's systems share xnu's
+    /// kqueue; Linux has libkqueue; null where no kqueue is known (Android, DragonFly so far).
+    /// </summary>
+    public static KqueuePlatform? For(string? family) => family switch
     {
-        if (!Environment.Is64BitProcess)
-        {
-            return null;
-        }
-
-        return OperatingSystem.IsMacOS() || OperatingSystem.IsMacCatalyst() ? MacOS
-            : OperatingSystem.IsFreeBSD() ? FreeBSD
-            : IsNamed("OpenBSD") ? OpenBSD
-            : IsNamed("NetBSD") ? NetBSD
-            : OperatingSystem.IsLinux() ? LibKqueue
-            : null;
-    }
-
-    // .NET has no OperatingSystem.IsOpenBSD/IsNetBSD (community ports only); uname's sysname tells.
-    private static bool IsNamed(string sysname) =>
-        RuntimeInformation.OSDescription.StartsWith(sysname, StringComparison.OrdinalIgnoreCase);
+        UnixFamily.Apple => MacOS,
+        UnixFamily.FreeBSD => FreeBSD,
+        UnixFamily.OpenBSD => OpenBSD,
+        UnixFamily.NetBSD => NetBSD,
+        UnixFamily.Linux => LibKqueue,
+        _ => null,
+    };
 }

@@ -41,7 +41,7 @@ internal sealed class KqueueProcessExit : IDisposable
         var error = queue.ApplyOne((ulong)pid, queue.SourceFilters.ProcFilter, EV_ADD | EV_ONESHOT | EV_RECEIPT, KqueueSourceFilters.NOTE_EXIT, token.Value);
         if (error != 0)
         {
-            throw error == LinuxLibc.ESRCH ? new ProcessNotFoundException(pid, error) : EventQueueErrors.Kernel($"kevent(EV_ADD, EVFILT_PROC {pid})", error);
+            throw error == Errno.ESRCH ? new ProcessNotFoundException(pid, error) : EventQueueErrors.Kernel($"kevent(EV_ADD, EVFILT_PROC {pid})", error);
         }
     }
 

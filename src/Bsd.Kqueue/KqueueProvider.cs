@@ -43,13 +43,13 @@ public sealed class KqueueProvider : IEventQueueProvider
             }
 
             Libc.Close(kq);
-            var source = OperatingSystem.IsLinux() ? Interop.LibKqueueSoname : "the C library";
+            var source = platform.Library ?? "the C library";
             return EventQueueSupport.Supported($"kqueue() from {source} succeeded ({platform.Name}, struct kevent of {platform.Layout.Size} bytes)");
         }
         catch (DllNotFoundException)
         {
-            return EventQueueSupport.Unsupported(OperatingSystem.IsLinux()
-                ? $"kqueue: not available on Linux without libkqueue ({Interop.LibKqueueSoname} not found)"
+            return EventQueueSupport.Unsupported(platform.Library is { } library
+                ? $"kqueue: not available on Linux without libkqueue ({library} not found)" // only libkqueue names a library
                 : $"kqueue: the C library of {platform.Name} could not be loaded");
         }
         catch (EntryPointNotFoundException e)

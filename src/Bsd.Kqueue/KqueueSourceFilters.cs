@@ -19,12 +19,20 @@ internal sealed record KqueueSourceFilters(int ProcFilter, int TimerFilter, uint
 {
     public const uint NOTE_EXIT = 0x80000000;
 
-    public static KqueueSourceFilters For(KqueuePlatform platform) =>
-        platform == KqueuePlatform.NetBSD ? new(4, 6, 3, false)
-        : platform == KqueuePlatform.FreeBSD ? new(-5, -7, 0x8, false)
-        : platform == KqueuePlatform.OpenBSD ? new(-5, -7, null, false)
-        : platform == KqueuePlatform.LibKqueue ? new(-5, -7, 0x4, true)
-        : new(-5, -7, 0x4, false); // macOS
+    /// <summary>macOS: kevent64's unit flags.</summary>
+    public static readonly KqueueSourceFilters MacOS = new(-5, -7, 0x4, ProcessByPidFd: false);
+
+    /// <summary>FreeBSD: NOTE_NSECONDS after the NOTE_SECONDS/MSECONDS/USECONDS bits.</summary>
+    public static readonly KqueueSourceFilters FreeBSD = new(-5, -7, 0x8, ProcessByPidFd: false);
+
+    /// <summary>OpenBSD: timers in milliseconds.</summary>
+    public static readonly KqueueSourceFilters OpenBSD = new(-5, -7, null, ProcessByPidFd: false);
+
+    /// <summary>NetBSD: unsigned filters, and a unit number rather than a bit.</summary>
+    public static readonly KqueueSourceFilters NetBSD = new(4, 6, 3, ProcessByPidFd: false);
+
+    /// <summary>libkqueue: macOS's numbers; process exits through a pidfd.</summary>
+    public static readonly KqueueSourceFilters LibKqueue = new(-5, -7, 0x4, ProcessByPidFd: true);
 
     /// <summary>The kevent data and fflags for <paramref name="nanoseconds"/>: nanoseconds where the OS takes them, else milliseconds rounded up (never early).</summary>
     public (long Data, uint Fflags) Duration(long nanoseconds) =>

@@ -1,4 +1,3 @@
-using System;
 using System.Runtime.InteropServices;
 using EporeX.Unix;
 
@@ -9,8 +8,6 @@ internal static partial class Interop
     /// <summary>kqueue(2) and kevent(2). Every <c>struct kevent</c> pointer is laid out as <see cref="KeventLayout"/> says.</summary>
     internal static unsafe partial class Kqueue
     {
-        private static bool s_noDrain;
-
         static Kqueue() => EnsureResolver();
 
         [LibraryImport(Library, EntryPoint = "kqueue", SetLastError = true)]
@@ -23,30 +20,6 @@ internal static partial class Interop
         /// <summary>NetBSD's kevent since 5.0: the header renames kevent to __kevent50, whose counts are size_t.</summary>
         [LibraryImport(Library, EntryPoint = "__kevent50", SetLastError = true)]
         private static partial int KeventSizeT(int kq, void* changes, nuint nchanges, void* events, nuint nevents, Timespec* timeout);
-
-        /// <summary>
-        /// libkqueue only: blocks until its monitoring thread has freed every kqueue already closed, with
-        /// their epoll, pipe and eventfd descriptors (exported since after 2.7.0; absent before).
-        /// </summary>
-        internal static void DrainPendingClose()
-        {
-            if (s_noDrain)
-            {
-                return;
-            }
-
-            try
-            {
-                LibKqueueDrainPendingClose();
-            }
-            catch (EntryPointNotFoundException)
-            {
-                s_noDrain = true; // an older libkqueue: its descriptors close a moment after the kqueue
-            }
-        }
-
-        [LibraryImport(Library, EntryPoint = "libkqueue_drain_pending_close")]
-        private static partial void LibKqueueDrainPendingClose();
 
         /// <summary>One kevent call through the entry point of <paramref name="platform"/>; -1 with errno set on failure.</summary>
         internal static int Kevent(KqueuePlatform platform, int kq, void* changes, int nchanges, void* events, int nevents, Timespec* timeout) =>

@@ -7,7 +7,8 @@ namespace EporeX.Bsd.Kqueue;
 
 /// <summary>
 /// The kqueue calls, one call group per file. They are bound to one logical library name that a resolver
-/// registered for this assembly only maps to the C library on macOS and the BSDs, and to libkqueue on Linux.
+/// registered for this assembly only maps to the C library on macOS and the BSDs, and to the platform's
+/// <see cref="KqueuePlatform.Library"/> (libkqueue on Linux) where it names one.
 /// </summary>
 internal static partial class Interop
 {
@@ -35,9 +36,9 @@ internal static partial class Interop
             return IntPtr.Zero;
         }
 
-        if (OperatingSystem.IsLinux())
+        if (KqueuePlatform.Current?.Library is { } library)
         {
-            return NativeLibrary.TryLoad(LibKqueueSoname, out var kqueue) ? kqueue : IntPtr.Zero;
+            return NativeLibrary.TryLoad(library, out var kqueue) ? kqueue : IntPtr.Zero;
         }
 
         // "libc" is mapped by the runtime to this OS's C library; every process also has it loaded, so

@@ -5,8 +5,6 @@ namespace EporeX.Unix;
 
 internal static partial class LinuxLibc
 {
-    public const int ESRCH = 3;
-
     /// <summary>__NR_pidfd_open: the same number on every Linux architecture (the unified syscall table from 5.1 on).</summary>
     private const long SYS_pidfd_open = 434;
 

@@ -16,6 +16,6 @@ internal static class PidFd
         }
 
         var errno = Errno.Last;
-        throw errno == LinuxLibc.ESRCH ? new ProcessNotFoundException(pid, errno) : EventQueueErrors.Kernel($"pidfd_open({pid})", errno);
+        throw errno == Errno.ESRCH ? new ProcessNotFoundException(pid, errno) : EventQueueErrors.Kernel($"pidfd_open({pid})", errno);
     }
 }

@@ -10,6 +10,7 @@ internal static class Errno
 {
     public const int EPERM = 1;
     public const int ENOENT = 2;
+    public const int ESRCH = 3;
     public const int EINTR = 4;
     public const int EBADF = 9;
     public const int ENOMEM = 12;
@@ -19,8 +20,8 @@ internal static class Errno
     public const int EMFILE = 24;
     public const int EPIPE = 32;
 
-    // The numbers below differ: the first is Linux's, the second the one macOS, FreeBSD, OpenBSD, NetBSD
-    // and DragonFly share.
+    // The numbers below differ: the first is Linux's kernel's (Android's too), the second the one macOS,
+    // FreeBSD, OpenBSD, NetBSD and DragonFly share.
     public static readonly int EAGAIN = Pick(11, 35);
     public static readonly int ENOSYS = Pick(38, 78);
     public static readonly int ENOTSOCK = Pick(88, 38);
@@ -39,12 +40,16 @@ internal static class Errno
     /// <summary>The errno of the last P/Invoke made with <c>SetLastError = true</c> on this thread.</summary>
     public static int Last => Marshal.GetLastPInvokeError();
 
-    private static int Pick(int linux, int bsd) => UnixFamily.IsLinux ? linux : bsd;
+    /// <summary>The number of one errno that differs, in <paramref name="family"/> (<see cref="UnixFamily"/>).</summary>
+    internal static int For(string? family, int linux, int bsd) => UnixFamily.HasLinuxKernel(family) ? linux : bsd;
+
+    private static int Pick(int linux, int bsd) => For(UnixFamily.Current, linux, bsd);
 
     public static string Name(int errno) => errno switch
     {
         EPERM => "EPERM",
         ENOENT => "ENOENT",
+        ESRCH => "ESRCH",
         EINTR => "EINTR",
         EBADF => "EBADF",
         ENOMEM => "ENOMEM",

@@ -1,5 +1,6 @@
 using System;
 using System.Runtime.InteropServices;
+using EporeX.Unix;
 
 namespace EporeX;
 
@@ -13,23 +14,25 @@ internal static class SignalRules
     private const int SIGKILL = 9;
     private const int SIGSEGV = 11;
 
-    private static readonly int SIGBUS = OperatingSystem.IsLinux() ? 7 : 10;
-    private static readonly int SIGSTOP = OperatingSystem.IsLinux() ? 19 : 17;
+    private static readonly SignalNumbers Numbers = SignalNumbers.For(UnixFamily.Current);
 
-    /// <summary>The highest signal number: 64 on Linux (SIGRTMAX), 31 on the BSDs and macOS (32 on FreeBSD's SIGTHR and beyond are the thread library's).</summary>
-    private static readonly int Max = OperatingSystem.IsLinux() ? 64 : 31;
+    public static PosixSignal FromNumber(int number) => FromNumber(number, Numbers);
 
-    public static PosixSignal FromNumber(int number)
+    public static void Validate(PosixSignal signal) => Validate(signal, Numbers);
+
+    /// <summary><see cref="FromNumber(int)"/> with the numbers of a given family.</summary>
+    internal static PosixSignal FromNumber(int number, SignalNumbers numbers)
     {
-        if (number <= 0 || number > Max)
+        if (number <= 0 || number > numbers.Max)
         {
-            throw new UnsupportedSignalException(number, $"signal numbers run from 1 to {Max} here");
+            throw new UnsupportedSignalException(number, $"signal numbers run from 1 to {numbers.Max} here");
         }
 
         return (PosixSignal)number;
     }
 
-    public static void Validate(PosixSignal signal)
+    /// <summary><see cref="Validate(PosixSignal)"/> with the numbers of a given family.</summary>
+    internal static void Validate(PosixSignal signal, SignalNumbers numbers)
     {
         var number = (int)signal;
         if (number < 0)
@@ -42,14 +45,34 @@ internal static class SignalRules
             return; // SIGHUP, SIGINT, SIGTERM…: the runtime maps and allows each of them
         }
 
-        _ = FromNumber(number);
-        var reason = number == SIGKILL || number == SIGSTOP ? "SIGKILL and SIGSTOP cannot be caught"
-            : number is SIGILL or SIGTRAP or SIGABRT or SIGFPE or SIGSEGV || number == SIGBUS ? "the .NET runtime turns it into exceptions or crash reports"
-            : OperatingSystem.IsLinux() && number is >= 32 and <= 34 ? "glibc and the .NET runtime reserve the first real-time signals (32 to 34)"
+        _ = FromNumber(number, numbers);
+        var reason = number == SIGKILL || number == numbers.Stop ? "SIGKILL and SIGSTOP cannot be caught"
+            : number is SIGILL or SIGTRAP or SIGABRT or SIGFPE or SIGSEGV || number == numbers.Bus ? "the .NET runtime turns it into exceptions or crash reports"
+            : numbers.ReservesFirstRealtime && number is >= 32 and <= 34 ? "the C library and the .NET runtime reserve the first real-time signals (32 to 34)"
             : null;
         if (reason is not null)
         {
             throw new UnsupportedSignalException(number, reason);
         }
+    }
+
+    /// <summary>
+    /// The signal numbers that differ, per <see cref="UnixFamily"/>: Linux's kernel (Linux and Android) has
+    /// SIGBUS 7, SIGSTOP 19 and real-time signals up to 64, whose first ones its C libraries keep; the BSD
+    /// family (Apple's systems, FreeBSD, OpenBSD, NetBSD, DragonFly) has SIGBUS 10, SIGSTOP 17 and 31
+    /// signals (FreeBSD's 32 and beyond are its thread library's).
+    /// </summary>
+    /// <param name="Bus">SIGBUS.</param>
+    /// <param name="Stop">SIGSTOP.</param>
+    /// <param name="Max">The highest signal number accepted.</param>
+    /// <param name="ReservesFirstRealtime">True where signals 32 to 34 are the C library's and the runtime's.</param>
+    internal sealed record SignalNumbers(int Bus, int Stop, int Max, bool ReservesFirstRealtime)
+    {
+        public static readonly SignalNumbers LinuxKernel = new(Bus: 7, Stop: 19, Max: 64, ReservesFirstRealtime: true);
+
+        public static readonly SignalNumbers Bsd = new(Bus: 10, Stop: 17, Max: 31, ReservesFirstRealtime: false);
+
+        /// <summary>The row of <paramref name="family"/> (<see cref="UnixFamily"/>).</summary>
+        public static SignalNumbers For(string? family) => UnixFamily.HasLinuxKernel(family) ? LinuxKernel : Bsd;
     }
 }

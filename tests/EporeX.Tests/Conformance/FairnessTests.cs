@@ -43,6 +43,67 @@ public sealed class FairnessTests
         }
     }
 
+    /// <summary>Every backend with a small and a middling buffer, each with a few more, about three times as many and hundreds more ready pipes than it holds.</summary>
+    public static TheoryData<string, int, int> FillCases()
+    {
+        var data = new TheoryData<string, int, int>();
+        foreach (var backend in Backends.All())
+        {
+            foreach (var capacity in new[] { 4, 16 })
+            {
+                data.Add(backend, capacity, capacity + 1);
+                data.Add(backend, capacity, (capacity * 3) - 1);
+                data.Add(backend, capacity, 600); // beyond what one kevent call of libkqueue returns (512)
+            }
+        }
+
+        return data;
+    }
+
+    /// <summary>
+    /// Level readiness that outnumbers the buffer fills every wait, as epoll and a BSD kernel fill it (a
+    /// wait never returns a remainder alone while more is ready), and every descriptor is delivered
+    /// within two passes' worth of waits.
+    /// </summary>
+    [SkippableTheory]
+    [MemberData(nameof(FillCases))]
+    public void Level_readiness_beyond_the_buffer_fills_every_wait_and_reaches_everyone(string backend, int capacity, int ready)
+    {
+        using var poll = Backends.Open(backend);
+        var pipes = Enumerable.Range(0, ready).Select(_ => Native.Pipe()).ToList();
+        try
+        {
+            for (var i = 0; i < ready; i++)
+            {
+                Assert.Equal(1, Native.WriteBytes(pipes[i].Write, 1)); // never drained: level-triggered, they stay ready
+                poll.Registry.Register(pipes[i].Read, new Token((ulong)i), Interest.Readable);
+            }
+
+            var events = new Events(capacity);
+            var seen = new HashSet<ulong>();
+            var waits = 2 * ((ready + capacity - 1) / capacity);
+            for (var wait = 0; wait < waits; wait++)
+            {
+                Assert.Equal(capacity, poll.Wait(events, Waiting.Arrives));
+                foreach (var e in events)
+                {
+                    Assert.True(e.IsReadable);
+                    seen.Add(e.Token.Value);
+                }
+            }
+
+            Assert.Equal(ready, seen.Count);
+        }
+        finally
+        {
+            pipes.ForEach(p =>
+            {
+                Native.Close(p.Read);
+                Native.Close(p.Write);
+            });
+        }
+    }
+
     /// <summary>
     /// mio's rule for a buffer smaller than what is ready: what does not fit is delivered by a later wait, in
     /// edge mode too (the kernel keeps it queued), with both directions ready on every descriptor.

@@ -140,12 +140,12 @@ public sealed unsafe class KeventDeliveryTests
         var p = KqueuePlatforms.ByName(name);
         var delivery = new KeventDelivery(p, userFilter: true);
         delivery.SetOwner(5, null);
-        delivery.SetOneshot(5, true);
+        delivery.Arm(5, new Token(5), oneshot: true);
 
         Assert.Equal(Readiness.Writable, Assert.Single(Deliver(p, delivery, 2, new Returned(5, Read: false, Udata: 7))).Readiness);
         Assert.Empty(Deliver(p, delivery, 2, new Returned(5, Read: true, Udata: 7))); // the read knote was still armed in the kernel
 
-        delivery.SetOneshot(5, true); // Reregister
+        delivery.Arm(5, new Token(5), oneshot: true); // Reregister
         Assert.Equal(Readiness.Readable, Assert.Single(Deliver(p, delivery, 2, new Returned(5, Read: true, Udata: 7))).Readiness);
         Assert.Empty(Deliver(p, delivery, 2, new Returned(5, Read: false, Udata: 7)));
     }
@@ -157,7 +157,7 @@ public sealed unsafe class KeventDeliveryTests
         var p = KqueuePlatforms.ByName(name);
         var delivery = new KeventDelivery(p, userFilter: true);
         delivery.SetOwner(5, null);
-        delivery.SetOneshot(5, true);
+        delivery.Arm(5, new Token(5), oneshot: true);
 
         var e = Assert.Single(Deliver(p, delivery, 2, new Returned(5, Read: true, Udata: 7), new Returned(5, Read: false, Udata: 7)));
         Assert.Equal(Readiness.Readable | Readiness.Writable, e.Readiness);
@@ -171,7 +171,7 @@ public sealed unsafe class KeventDeliveryTests
         var delivery = new KeventDelivery(p, userFilter: true);
         delivery.SetOwner(5, null);
         var before = delivery.Changes;
-        delivery.SetOneshot(5, true); // a Reregister on another thread while the kevent call ran
+        delivery.Arm(5, new Token(5), oneshot: true); // a Reregister on another thread while the kevent call ran
 
         Assert.Single(DeliverAfter(p, delivery, before, new Returned(5, Read: true, Udata: 7)));
         Assert.Single(Deliver(p, delivery, 2, new Returned(5, Read: false, Udata: 7)));
@@ -185,8 +185,8 @@ public sealed unsafe class KeventDeliveryTests
         var p = KqueuePlatforms.ByName(name);
         var delivery = new KeventDelivery(p, userFilter: true);
         delivery.SetOwner(5, null);
-        delivery.SetOneshot(5, true);
-        delivery.SetOneshot(5, false); // reregistered as level, or deregistered
+        delivery.Arm(5, new Token(5), oneshot: true);
+        delivery.Arm(5, new Token(5), oneshot: false); // reregistered as level, or deregistered
 
         for (var i = 0; i < 3; i++)
         {
@@ -211,14 +211,14 @@ public sealed unsafe class KeventDeliveryTests
         var p = KqueuePlatforms.ByName(name);
         var delivery = new KeventDelivery(p, userFilter: true);
         delivery.SetOwner(5, null);
-        delivery.SetOneshot(5, true);
+        delivery.Arm(5, new Token(5), oneshot: true);
         Assert.False(delivery.HasFired(5));
         Assert.Single(Deliver(p, delivery, 2, new Returned(5, Read: true, Udata: 7)));
         Assert.True(delivery.HasFired(5));
 
-        delivery.SetOneshot(5, true); // Reregister re-arms it
+        delivery.Arm(5, new Token(5), oneshot: true); // Reregister re-arms it
         Assert.False(delivery.HasFired(5));
-        delivery.SetOneshot(5, false); // level: never fired
+        delivery.Arm(5, new Token(5), oneshot: false); // level: never fired
         Assert.Single(Deliver(p, delivery, 2, new Returned(5, Read: true, Udata: 7)));
         Assert.False(delivery.HasFired(5));
         Assert.False(delivery.HasFired(100_000)); // beyond the tables

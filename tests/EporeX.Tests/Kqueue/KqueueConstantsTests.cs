@@ -68,6 +68,35 @@ public sealed class KqueueConstantsTests
         Assert.Equal(refused, KqueuePlatforms.ByName(name).RefusesRegularFiles);
     }
 
+    [Theory]
+    [InlineData("macOS", -5, -7, 0x4u, false)] // xnu: EVFILT_PROC (-5), EVFILT_TIMER (-7), NOTE_NSECONDS (kevent64's unit flag)
+    [InlineData("FreeBSD", -5, -7, 0x8u, false)] // NOTE_NSECONDS after NOTE_SECONDS, NOTE_MSECONDS, NOTE_USECONDS
+    [InlineData("OpenBSD", -5, -7, null, false)] // timers in milliseconds
+    [InlineData("NetBSD", 4, 6, 3u, false)] // unsigned filters; NOTE_NSECONDS is a unit number
+    [InlineData("Linux (libkqueue)", -5, -7, 0x4u, true)] // its EVFILT_PROC cannot watch a child .NET reaps: a pidfd
+    public void Source_filters_are_a_row_of_the_platform(string name, int proc, int timer, uint? nanoseconds, bool pidFd)
+    {
+        var filters = KqueuePlatforms.ByName(name).SourceFilters;
+        Assert.Equal(new KqueueSourceFilters(proc, timer, nanoseconds, pidFd), filters);
+    }
+
+    [Theory]
+    [InlineData("macOS", false)]
+    [InlineData("FreeBSD", false)]
+    [InlineData("OpenBSD", false)]
+    [InlineData("NetBSD", false)]
+    [InlineData("Linux (libkqueue)", true)]
+    public void Only_libkqueue_has_the_workarounds_of_an_emulation(string name, bool libkqueue)
+    {
+        var platform = KqueuePlatforms.ByName(name);
+        Assert.Equal(!libkqueue, platform.ShortReadDrains); // a BSD kernel's knote, not libkqueue's emulation of it
+        Assert.Equal(libkqueue, platform.KeepsSurplus);
+        Assert.Equal(libkqueue, platform.ConfirmsReadEof);
+        Assert.Equal(libkqueue, platform.AddKeepsKnote);
+        Assert.Equal(libkqueue, platform.KeepsKnotesOfClosedDescriptors);
+        Assert.Equal(libkqueue ? "libkqueue.so.0" : null, platform.Library);
+    }
+
     [SkippableFact]
     public void This_process_on_Linux_is_described_as_libkqueue()
     {
