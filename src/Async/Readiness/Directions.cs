@@ -39,4 +39,26 @@ internal static class Directions
 
     /// <summary>True when <paramref name="interest"/> touches the write direction.</summary>
     public static bool Writes(Interest interest) => (interest & Interest.Writable) != 0;
+
+    /// <summary>The registered directions that nothing known makes ready: those a oneshot registration must arm.</summary>
+    public static Interest NotKnownReady(Interest registered, Readiness read, Readiness write)
+    {
+        Interest needed = 0;
+        if ((registered & Interest.Readable) != 0 && (read & (Readiness.Readable | Readiness.ReadClosed | Readiness.Error)) == 0)
+        {
+            needed |= Interest.Readable;
+        }
+
+        if ((registered & Interest.Priority) != 0 && (read & (Readiness.Priority | Readiness.ReadClosed | Readiness.Error)) == 0)
+        {
+            needed |= Interest.Priority;
+        }
+
+        if ((registered & Interest.Writable) != 0 && (write & (Readiness.Writable | Readiness.WriteClosed | Readiness.Error)) == 0)
+        {
+            needed |= Interest.Writable;
+        }
+
+        return needed;
+    }
 }

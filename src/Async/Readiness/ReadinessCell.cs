@@ -29,9 +29,7 @@ internal sealed class ReadinessCell
     private Readiness _write;
     private ulong _readTick;
     private ulong _writeTick;
-    private ReadinessWaiter? _head;
-    private ReadinessWaiter? _tail;
-    private ReadinessWaiter? _free;
+    private readonly WaiterQueue _waiters = new();
     private string? _closedReason;
 
     public ReadinessCell(Interest registered, bool inlineContinuations)
@@ -49,7 +47,7 @@ internal sealed class ReadinessCell
     public bool IsClosed => Volatile.Read(ref _closedReason) is not null;
 
     /// <summary>True while an await is queued (read without the lock: a hint for the loop's checks).</summary>
-    public bool HasWaiters => Volatile.Read(ref _head) is not null;
+    public bool HasWaiters => !_waiters.IsEmpty;
 
     /// <summary>
     /// Sets who arms the kernel (oneshot registrations) and who counts pending awaits (descriptors the
@@ -87,10 +85,9 @@ internal sealed class ReadinessCell
                 return new ValueTask<ReadyGuard>(GuardLocked(ready, interest));
             }
 
-            waiter = _free ?? new ReadinessWaiter(this, _inline);
-            _free = waiter.Next;
+            waiter = _waiters.Rent() ?? new ReadinessWaiter(this, _inline);
             version = waiter.Start(interest, cancellationToken);
-            Enqueue(waiter);
+            _waiters.Enqueue(waiter);
             CountLocked();
             armed = ArmLocked();
         }
@@ -203,9 +200,9 @@ internal sealed class ReadinessCell
                 Volatile.Write(ref _closedReason, reason);
             }
 
-            while (_head is { } waiter)
+            while (_waiters.First is { } waiter)
             {
-                Unlink(waiter);
+                _waiters.Unlink(waiter);
                 waiter.Take();
                 waiter.Next = failed;
                 failed = waiter; // the order of failures does not matter
@@ -234,7 +231,7 @@ internal sealed class ReadinessCell
                 return;
             }
 
-            Unlink(waiter);
+            _waiters.Unlink(waiter);
             waiter.Take();
             CountLocked();
         }
@@ -247,9 +244,7 @@ internal sealed class ReadinessCell
     {
         lock (_gate)
         {
-            waiter.Previous = null;
-            waiter.Next = _free;
-            _free = waiter;
+            _waiters.Return(waiter);
         }
     }
 
@@ -274,27 +269,16 @@ internal sealed class ReadinessCell
     {
         ReadinessWaiter? first = null;
         ReadinessWaiter? last = null;
-        var waiter = _head;
-        while (waiter is not null)
+        for (var waiter = _waiters.First; waiter is not null;)
         {
             var next = waiter.Next;
             var ready = ReadyLocked(Directions.Mask(waiter.Interest));
             if (ready != 0)
             {
-                Unlink(waiter);
+                _waiters.Unlink(waiter);
                 waiter.Take();
                 waiter.Result = GuardLocked(ready, waiter.Interest);
-                waiter.Next = null;
-                if (last is null)
-                {
-                    first = waiter;
-                }
-                else
-                {
-                    last.Next = waiter;
-                }
-
-                last = waiter;
+                WaiterQueue.Append(ref first, ref last, waiter);
             }
 
             waiter = next;
@@ -320,29 +304,14 @@ internal sealed class ReadinessCell
             return true;
         }
 
-        Interest needed = 0;
-        if ((_registered & Interest.Readable) != 0 && (_read & (Readiness.Readable | Readiness.ReadClosed | Readiness.Error)) == 0)
-        {
-            needed |= Interest.Readable;
-        }
-
-        if ((_registered & Interest.Priority) != 0 && (_read & (Readiness.Priority | Readiness.ReadClosed | Readiness.Error)) == 0)
-        {
-            needed |= Interest.Priority;
-        }
-
-        if ((_registered & Interest.Writable) != 0 && (_write & (Readiness.Writable | Readiness.WriteClosed | Readiness.Error)) == 0)
-        {
-            needed |= Interest.Writable;
-        }
-
+        var needed = Directions.NotKnownReady(_registered, _read, _write);
         return needed == 0 || _arming.Arm(needed);
     }
 
     /// <summary>Tells the loop's watch whether this cell (of a descriptor the library does not own) has awaits pending.</summary>
     private void CountLocked()
     {
-        var pending = _head is not null;
+        var pending = !_waiters.IsEmpty;
         if (_watch is null || pending == _counted)
         {
             return;
@@ -357,45 +326,5 @@ internal sealed class ReadinessCell
         {
             _watch.Settled();
         }
-    }
-
-    private void Enqueue(ReadinessWaiter waiter)
-    {
-        waiter.Next = null;
-        waiter.Previous = _tail;
-        if (_tail is null)
-        {
-            Volatile.Write(ref _head, waiter);
-        }
-        else
-        {
-            _tail.Next = waiter;
-        }
-
-        _tail = waiter;
-    }
-
-    private void Unlink(ReadinessWaiter waiter)
-    {
-        if (waiter.Previous is null)
-        {
-            Volatile.Write(ref _head, waiter.Next);
-        }
-        else
-        {
-            waiter.Previous.Next = waiter.Next;
-        }
-
-        if (waiter.Next is null)
-        {
-            _tail = waiter.Previous;
-        }
-        else
-        {
-            waiter.Next.Previous = waiter.Previous;
-        }
-
-        waiter.Next = null;
-        waiter.Previous = null;
     }
 }
