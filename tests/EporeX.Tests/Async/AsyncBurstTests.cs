@@ -46,7 +46,7 @@ public sealed class AsyncBurstTests
             {
                 for (var i = 0; i < pipes; i++)
                 {
-                    var fd = loop.Register(ends[i].Read, Interest.Readable);
+                    var fd = loop.Register(ends[i].Read, Interest.Readable, leaveOpen: true);
                     fds[i] = fd;
                     reads[i] = fd.ReadAsync(new byte[8]).AsTask();
                     if (round % 2 == 1)

@@ -109,17 +109,26 @@ public sealed class AsyncOwnershipTests
     public async Task A_refused_registration_takes_nothing(string backend)
     {
         using var loop = AsyncLoops.Open(backend);
-        using var pipe = new TestPipe();
-        using var first = loop.Register(pipe.Read, Interest.Readable);
-        Assert.Throws<AlreadyRegisteredException>(() => loop.Register(pipe.Read, Interest.Readable)); // owned, had it been taken
-        using var handle = new SafeFileHandle(pipe.Read, ownsHandle: false);
-        Assert.Throws<AlreadyRegisteredException>(() => loop.Register(handle, Interest.Readable));
-        Assert.False(handle.IsClosed);
-        Assert.True(ReaderIsOpen(pipe.WriteEnd));
-        Assert.Equal(1, await AsyncLoops.Within(first.ReadAsync(new byte[4])));
-        first.Dispose();
-        pipe.CloseReaderNumberOnly();
-        Assert.True(ReaderCloses(pipe.WriteEnd), "Dispose did not close the descriptor it owns");
+        var (r, w) = Native.Pipe();
+        try
+        {
+            var first = loop.Register(r, Interest.Readable);
+            Assert.Throws<AlreadyRegisteredException>(() => loop.Register(r, Interest.Readable)); // owned, had it been taken
+            using (var handle = new SafeFileHandle(r, ownsHandle: false))
+            {
+                Assert.Throws<AlreadyRegisteredException>(() => loop.Register(handle, Interest.Readable));
+                Assert.False(handle.IsClosed);
+            }
+
+            Assert.True(ReaderIsOpen(w)); // (and one byte to read)
+            Assert.Equal(1, await AsyncLoops.Within(first.ReadAsync(new byte[4])));
+            first.Dispose();
+            Assert.True(ReaderCloses(w), "Dispose did not close the descriptor it owns");
+        }
+        finally
+        {
+            Native.Close(w);
+        }
     }
 
     /// <summary>

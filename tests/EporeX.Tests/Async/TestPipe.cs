@@ -35,9 +35,6 @@ public sealed class TestPipe : IDisposable
         Read = -1;
     }
 
-    /// <summary>The read end was closed by its owner (an AsyncFd): forget the number without closing it again.</summary>
-    public void CloseReaderNumberOnly() => Read = -1;
-
     public void Dispose()
     {
         if (Read >= 0)
