@@ -13,7 +13,7 @@ internal static class AsyncEchoProgram
         AsyncEchoServer server;
         try
         {
-            server = new AsyncEchoServer(new EventLoopOptions { Backend = options.Backend, InlineContinuations = options.Inline }, options.Port, options.ReadAsync);
+            server = new AsyncEchoServer(new EventLoopOptions { Backend = options.Backend, InlineContinuations = options.Inline }, options.Port, options.ReadAsync, options.Pipe);
         }
         catch (Exception e) when (e is SocketException or EventQueueException)
         {
@@ -30,7 +30,7 @@ internal static class AsyncEchoProgram
 
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
-        var continuations = options.Inline ? "inline continuations" : "thread-pool continuations";
+        var continuations = (options.Inline ? "inline continuations" : "thread-pool continuations") + (options.Pipe ? ", System.IO.Pipelines" : "");
         Console.Error.WriteLine($"echo server: 127.0.0.1:{options.Port}, async on one EventLoop ({server.Backend}, {continuations}), {options.Seconds} s");
         server.RunAsync(stop.Token).GetAwaiter().GetResult();
         server.DisposeAsync().AsTask().GetAwaiter().GetResult();

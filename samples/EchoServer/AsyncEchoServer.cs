@@ -35,12 +35,14 @@ internal sealed class AsyncEchoServer : IAsyncDisposable
     private readonly AsyncFd _listenerFd;
     private readonly bool _shortReadDrains;
     private readonly bool _readAsync;
+    private readonly bool _pipe;
     private readonly CancellationTokenSource _stop = new();
     private int _handlers;
 
-    public AsyncEchoServer(EventLoopOptions options, int port, bool readAsync = false)
+    public AsyncEchoServer(EventLoopOptions options, int port, bool readAsync = false, bool pipe = false)
     {
         _readAsync = readAsync;
+        _pipe = pipe;
         _loop = new EventLoop(options);
         _listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         try
@@ -137,8 +139,12 @@ internal sealed class AsyncEchoServer : IAsyncDisposable
             socket.Blocking = false;
             socket.NoDelay = true;
             fd = _loop.Register(socket, Interest.Readable | Interest.Writable);
-            var buffer = new byte[BufferSize];
-            if (_readAsync)
+            var buffer = _pipe ? [] : new byte[BufferSize];
+            if (_pipe)
+            {
+                await PipeEcho.RunAsync(fd, _loop.InlineContinuations).ConfigureAwait(false);
+            }
+            else if (_readAsync)
             {
                 await EchoWithReadAsync(fd, buffer).ConfigureAwait(false);
             }

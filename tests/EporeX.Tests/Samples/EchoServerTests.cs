@@ -23,7 +23,7 @@ public sealed class EchoServerTests
         var data = new TheoryData<string, string>();
         foreach (var backend in Backends.All())
         {
-            foreach (var mode in new[] { "default", "inline", "read-async" })
+            foreach (var mode in new[] { "default", "inline", "read-async", "pipe", "pipe-inline" })
             {
                 data.Add(backend, mode);
             }
@@ -37,8 +37,8 @@ public sealed class EchoServerTests
     public async Task The_async_server_echoes_every_byte_and_closes_on_shutdown(string backend, string mode)
     {
         Backends.Open(backend).Dispose(); // skips (or fails, when required) a backend that cannot run here
-        var options = new EventLoopOptions { Backend = backend, InlineContinuations = mode == "inline" };
-        var server = new AsyncEchoServer(options, port: 0, readAsync: mode == "read-async");
+        var options = new EventLoopOptions { Backend = backend, InlineContinuations = mode is "inline" or "pipe-inline" };
+        var server = new AsyncEchoServer(options, port: 0, readAsync: mode == "read-async", pipe: mode.StartsWith("pipe", StringComparison.Ordinal));
         using var stop = new CancellationTokenSource(Waiting.Arrives * 4);
         var run = server.RunAsync(stop.Token);
         try
