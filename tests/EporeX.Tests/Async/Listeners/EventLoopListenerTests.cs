@@ -49,6 +49,9 @@ public sealed class EventLoopListenerTests
             await AsyncLoops.Within(connection.Fd.WriteAllAsync("pong"u8.ToArray()));
             Assert.Equal("pong"u8.ToArray(), await ListenerClients.ReceiveExactly(client, 4).WaitAsync(AsyncLoops.Patience));
             Assert.Equal(1, listener.AcceptedCount);
+            connection.Dispose(); // closes it: the client reads end-of-stream; `await using` disposes again, harmlessly
+            Assert.Equal(0, ListenerClients.ReceiveOrReset(client, new byte[1]));
+            Assert.Throws<ObjectDisposedException>(() => AsyncLoops.Start(connection.Fd.ReadAsync(new byte[1])));
         }
         finally
         {
