@@ -63,6 +63,7 @@ public sealed class EventLoopListener : IAsyncDisposable
     private long _backoffs;
     private long _lastWarning;
     private long _unwarned;
+    private int _liveAcceptLoops;
 
     private EventLoopListener(EventLoopGroup group, EndPoint endPoint, EventLoopListenerOptions options)
     {
@@ -113,10 +114,13 @@ public sealed class EventLoopListener : IAsyncDisposable
             FullMode = BoundedChannelFullMode.Wait,
         });
         ListenerLog.Listening(_logger, _display, Distribution, group.Count, DistributionReason);
+        _liveAcceptLoops = _sockets.Length;
         foreach (var listening in _sockets)
         {
             listening.AcceptLoop = AcceptLoopAsync(listening);
         }
+
+        EventLoopListenerMetrics.Track(this);
     }
 
     private enum Burst
@@ -336,6 +340,7 @@ public sealed class EventLoopListener : IAsyncDisposable
 
         await _pump.ConfigureAwait(false);
         _reserve?.Dispose();
+        EventLoopListenerMetrics.Untrack(this);
     }
 
     private Task CallbacksDone()
@@ -401,6 +406,12 @@ public sealed class EventLoopListener : IAsyncDisposable
         {
             listening.Pending?.Dispose();
             listening.Pending = null;
+            if (Interlocked.Decrement(ref _liveAcceptLoops) == 0 && !token.IsCancellationRequested)
+            {
+                // Every listening socket failed (the group was disposed under the listener…): end the
+                // pending AcceptAsync calls with the reason rather than leave them waiting.
+                _queue.Writer.TryComplete();
+            }
         }
     }
 

@@ -193,4 +193,59 @@ public sealed class EventLoopListenerTests
         Assert.True(await ended.Task is OperationCanceledException or ObjectDisposedException, $"the callback's read ended with {ended.Task.Result}");
         Assert.Equal(0, ListenerClients.ReceiveOrReset(client, new byte[1])); // its connection was closed
     }
+
+    [SkippableTheory]
+    [MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
+    public async Task A_group_disposed_under_the_listener_ends_pending_accepts_with_the_reason(string backend)
+    {
+        var group = Groups.Open(backend, 2);
+        await using var listener = EventLoopListener.Bind(group, new IPEndPoint(IPAddress.Loopback, 0));
+        var pending = listener.AcceptAsync().AsTask();
+
+        group.Dispose();
+
+        var failed = await Assert.ThrowsAsync<InvalidOperationException>(() => pending.WaitAsync(AsyncLoops.Patience));
+        Assert.IsType<ObjectDisposedException>(failed.InnerException);
+    }
+
+    [SkippableTheory]
+    [MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
+    public async Task The_listener_counters_are_observed_under_the_EporeX_meter(string backend)
+    {
+        await using var group = Groups.Open(backend, 2);
+        await using var listener = EventLoopListener.Bind(group, new IPEndPoint(IPAddress.Loopback, 0));
+        listener.Start(ListenerClients.Echo);
+        for (var i = 0; i < 3; i++)
+        {
+            await ListenerClients.EchoAsync(listener.LocalEndPoint, [1]).WaitAsync(AsyncLoops.Patience);
+        }
+
+        var endPoint = listener.LocalEndPoint.ToString();
+        long? accepted = null;
+        string? distribution = null;
+        using (var meterListener = new System.Diagnostics.Metrics.MeterListener())
+        {
+            meterListener.InstrumentPublished = (instrument, l) =>
+            {
+                if (instrument.Meter.Name == EventQueueMetrics.MeterName && instrument.Name == EventLoopListenerMetrics.Accepted)
+                {
+                    l.EnableMeasurementEvents(instrument);
+                }
+            };
+            meterListener.SetMeasurementEventCallback<long>((_, value, tags, _) =>
+            {
+                var tagged = tags.ToArray();
+                if (tagged.Any(t => t.Key == EventLoopListenerMetrics.EndPointTag && Equals(t.Value, endPoint)))
+                {
+                    accepted = value;
+                    distribution = tagged.Single(t => t.Key == EventLoopListenerMetrics.DistributionTag).Value as string;
+                }
+            });
+            meterListener.Start();
+            meterListener.RecordObservableInstruments();
+        }
+
+        Assert.Equal(3, accepted);
+        Assert.Equal(listener.Distribution.ToString(), distribution);
+    }
 }
