@@ -16,6 +16,7 @@ internal sealed class ReserveDescriptor : IDisposable
 
     private readonly Lock _gate = new();
     private int _fd;
+    private bool _disposed;
 
     /// <exception cref="EventQueueException">The spare could not be opened (EMFILE already…).</exception>
     public ReserveDescriptor()
@@ -37,7 +38,7 @@ internal sealed class ReserveDescriptor : IDisposable
     {
         lock (_gate)
         {
-            if (_fd < 0 && !TryReopen())
+            if (_disposed || (_fd < 0 && !TryReopen()))
             {
                 return (0, false);
             }
@@ -75,6 +76,7 @@ internal sealed class ReserveDescriptor : IDisposable
     {
         lock (_gate)
         {
+            _disposed = true; // never reopened after this: the listener's descriptors are all closed
             if (_fd >= 0)
             {
                 Libc.Close(_fd);

@@ -44,6 +44,35 @@ public sealed class EventLoopGroupMetricsTests
         Assert.Empty(recorder.ObserveRaw(EventLoopGroupMetrics.Registrations)); // a disposed group reports nothing
     }
 
+    [Fact]
+    public async Task The_group_and_listener_instruments_have_the_documented_names_and_units()
+    {
+        await using (var group = new EventLoopGroup(new EventLoopGroupOptions { LoopCount = 1 }))
+        {
+            await using var listener = EventLoopListener.Bind(group, new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0));
+        }
+
+        using var meterListener = new MeterListener();
+        var seen = new System.Collections.Concurrent.ConcurrentDictionary<string, string?>();
+        meterListener.InstrumentPublished = (instrument, _) =>
+        {
+            if (instrument.Meter.Name == EventQueueMetrics.MeterName)
+            {
+                seen[instrument.Name] = instrument.Unit;
+            }
+        };
+        meterListener.Start();
+
+        Assert.Equal("{registration}", seen[EventLoopGroupMetrics.Registrations]);
+        Assert.Equal("{wait}", seen[EventLoopGroupMetrics.Waits]);
+        Assert.Equal("{event}", seen[EventLoopGroupMetrics.Events]);
+        Assert.Equal("{connection}", seen[EventLoopListenerMetrics.Accepted]);
+        Assert.Equal("{connection}", seen[EventLoopListenerMetrics.Refused]);
+        Assert.Equal("{pause}", seen[EventLoopListenerMetrics.Backoffs]);
+        Assert.Equal("eporex.loop.registrations", EventLoopGroupMetrics.Registrations);
+        Assert.Equal("eporex.listener.accepted", EventLoopListenerMetrics.Accepted);
+    }
+
     /// <summary>Collects the group instruments for one group name, by loop index.</summary>
     private sealed class LoopRecorder : IDisposable
     {
