@@ -167,7 +167,7 @@ internal sealed class AsyncEchoServer : IAsyncDisposable
 
     // No CancellationToken in the handlers: registering one on every await that waits would cost per
     // message. They end when the loop is disposed (ObjectDisposedException) or the peer goes.
-    private static async Task EchoAsync(AsyncFd fd, SafeSocketHandle handle, byte[] buffer, bool shortReadDrains)
+    internal static async Task EchoAsync(AsyncFd fd, SafeSocketHandle handle, byte[] buffer, bool shortReadDrains)
     {
         while (true)
         {
@@ -198,7 +198,7 @@ internal sealed class AsyncEchoServer : IAsyncDisposable
         }
     }
 
-    private static async Task EchoWithReadAsync(AsyncFd fd, byte[] buffer)
+    internal static async Task EchoWithReadAsync(AsyncFd fd, byte[] buffer)
     {
         while (true)
         {

@@ -2,11 +2,11 @@ using System.Globalization;
 
 namespace EporeX.Samples.EchoServer;
 
-/// <summary>The command line: <c>--port PORT [--backend NAME] [--seconds LIFETIME] [--loops N | --async [--inline]]</c>.</summary>
+/// <summary>The command line: <c>--port PORT [--backend NAME] [--seconds LIFETIME] [--loops N] [--async [--inline] [--read-async | --pipe]]</c>.</summary>
 /// <param name="Port">The TCP port on 127.0.0.1.</param>
 /// <param name="Backend">The backend's name, or null for the best one here.</param>
 /// <param name="Seconds">The server's lifetime.</param>
-/// <param name="Loops">How many Poll loops (threads) share the port.</param>
+/// <param name="Loops">How many loops (threads) share the port: Poll loops, or with <paramref name="Async"/> an EventLoopGroup with a listener.</param>
 /// <param name="Async">Serve with one EventLoop and an async handler per connection (AsyncEchoServer) instead of the Poll loops.</param>
 /// <param name="Inline">With <paramref name="Async"/>: continuations run on the loop thread (EventLoopOptions.InlineContinuations).</param>
 /// <param name="ReadAsync">With <paramref name="Async"/>: handlers use AsyncFd.ReadAsync rather than readiness + recv (to measure the difference).</param>
@@ -14,7 +14,7 @@ namespace EporeX.Samples.EchoServer;
 internal sealed record EchoOptions(int Port, string? Backend, int Seconds, int Loops, bool Async = false, bool Inline = false, bool ReadAsync = false, bool Pipe = false)
 {
     public const string Usage =
-        "usage: EchoServer --port PORT [--backend epoll|kqueue|poll|auto] [--seconds LIFETIME (default 300)] [--loops N (default 1) | --async [--inline] [--read-async | --pipe]]";
+        "usage: EchoServer --port PORT [--backend epoll|kqueue|poll|auto] [--seconds LIFETIME (default 300)] [--loops N (default 1)] [--async [--inline] [--read-async | --pipe]]";
 
     public static EchoOptions? Parse(string[] args)
     {
@@ -59,7 +59,7 @@ internal sealed record EchoOptions(int Port, string? Backend, int Seconds, int L
             i++;
         }
 
-        if (((inline || readAsync || pipe) && !isAsync) || (isAsync && loops > 1) || (readAsync && pipe))
+        if (((inline || readAsync || pipe) && !isAsync) || (readAsync && pipe) || (readAsync && loops > 1))
         {
             return null; // --inline is an async option; the async server is one EventLoop
         }

@@ -32,6 +32,54 @@ public sealed class EchoServerTests
         return data;
     }
 
+    public static TheoryData<string, bool> GroupModes()
+    {
+        var data = new TheoryData<string, bool>();
+        foreach (var backend in Backends.All())
+        {
+            data.Add(backend, false);
+            data.Add(backend, true);
+        }
+
+        return data;
+    }
+
+    [SkippableTheory]
+    [MemberData(nameof(GroupModes))]
+    public async Task The_async_server_on_two_loops_echoes_every_byte_of_many_connections(string backend, bool pipe)
+    {
+        Backends.Open(backend).Dispose();
+        await using var server = new GroupEchoServer(new EchoOptions(Port: 0, backend, Seconds: 60, Loops: 2, Async: true, Pipe: pipe));
+        var port = server.Port;
+        using var stop = new CancellationTokenSource();
+        var run = server.RunAsync(stop.Token);
+        try
+        {
+            using var clients = new ClientSet(port, count: 20);
+            foreach (var client in clients.Sockets)
+            {
+                var message = Enumerable.Range(0, 100_000).Select(i => (byte)(i * 13 + client.GetHashCode())).ToArray();
+                var sender = Task.Run(() => client.Send(message));
+                var echoed = new byte[message.Length];
+                var received = 0;
+                while (received < echoed.Length)
+                {
+                    var n = await client.ReceiveAsync(echoed.AsMemory(received), SocketFlags.None).AsTask().WaitAsync(Waiting.Arrives);
+                    Assert.True(n > 0, $"connection closed after {received} bytes");
+                    received += n;
+                }
+
+                await sender.WaitAsync(Waiting.Arrives);
+                Assert.Equal(message, echoed);
+            }
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            await run.WaitAsync(Waiting.Arrives);
+        }
+    }
+
     [SkippableTheory]
     [MemberData(nameof(AsyncModes))]
     public async Task The_async_server_echoes_every_byte_and_closes_on_shutdown(string backend, string mode)
