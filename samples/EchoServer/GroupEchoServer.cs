@@ -64,7 +64,7 @@ internal sealed class GroupEchoServer : IAsyncDisposable
     {
         try
         {
-            connection.Socket.NoDelay = true;
+            // TCP_NODELAY is the listener's default; no Socket object is made for this connection.
             if (_options.Pipe)
             {
                 await PipeEcho.RunAsync(connection.Fd, connection.Loop.InlineContinuations).ConfigureAwait(false);

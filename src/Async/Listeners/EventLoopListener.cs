@@ -49,6 +49,7 @@ public sealed class EventLoopListener : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly TimeSpan _maxBackoff;
     private readonly string _display;
+    private readonly bool _noDelay;
     private readonly string? _unixPath;
     private Func<AcceptedConnection, CancellationToken, ValueTask>? _callback;
     private TaskCompletionSource? _callbacksDone;
@@ -104,6 +105,7 @@ public sealed class EventLoopListener : IAsyncDisposable
         _sockets = [.. registered];
         LocalEndPoint = _sockets[0].Socket.LocalEndPoint!;
         _display = LocalEndPoint.ToString() ?? endPoint.ToString() ?? "?";
+        _noDelay = options.NoDelay && endPoint is IPEndPoint;
         if (endPoint is UnixDomainSocketEndPoint && _display.Length > 0 && _display[0] is not ('\0' or '@'))
         {
             _unixPath = _display; // a path in the file system (not an abstract name): deleted on stop
@@ -501,28 +503,21 @@ public sealed class EventLoopListener : IAsyncDisposable
 
     private AcceptedConnection Wrap(ListeningSocket listening, int fd)
     {
-        // from here the SafeSocketHandle (and the Socket built on it) closes the descriptor.
+        // From here the SafeSocketHandle closes the descriptor; no Socket is built unless asked for.
         var handle = new SafeSocketHandle(fd, ownsHandle: true);
-        Socket socket;
         try
         {
-            socket = new Socket(handle);
+            if (_noDelay)
+            {
+                Libc.SetNoDelay(fd); // best effort, as Kestrel's NoDelay: a refusal leaves Nagle on
+            }
+
+            var loop = listening.ServingLoop ?? _group.Next();
+            return new AcceptedConnection(handle, loop.Register(handle, Interest.Readable | Interest.Writable));
         }
         catch
         {
             handle.Dispose();
-            throw;
-        }
-
-        try
-        {
-            var loop = listening.ServingLoop ?? _group.Next();
-            // the AcceptedConnection owns socket and registration; its holder disposes it.
-            return new AcceptedConnection(socket, loop.Register(socket, Interest.Readable | Interest.Writable));
-        }
-        catch
-        {
-            socket.Dispose();
             throw;
         }
     }

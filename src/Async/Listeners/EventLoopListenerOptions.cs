@@ -12,6 +12,9 @@ public sealed class EventLoopListenerOptions
     /// <summary>The listen(2) backlog of each listening socket (the kernel caps it at somaxconn); 512 by default, as Kestrel's.</summary>
     public int Backlog { get; set; } = 512;
 
+    /// <summary>Sets TCP_NODELAY on every accepted TCP connection (true by default, as Kestrel does): small writes go out at once.</summary>
+    public bool NoDelay { get; set; } = true;
+
     /// <summary>
     /// True (the default): the listener keeps one spare descriptor open (<c>/dev/null</c>). When accept
     /// fails with EMFILE or ENFILE, it closes the spare, accepts and at once closes the pending connections

@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+
 namespace EporeX.Unix;
 
 internal static partial class Libc
@@ -21,4 +23,18 @@ internal static partial class Libc
         UnixFamily.IsLinux ? (1, 15, "SO_REUSEPORT")
         : UnixFamily.IsFreeBSD ? (0xffff, 0x10000, "SO_REUSEPORT_LB")
         : null;
+
+    /// <summary>IPPROTO_TCP (6) and TCP_NODELAY (1): the same on Linux, macOS and the BSDs.</summary>
+    private const int IPPROTO_TCP = 6;
+    private const int TCP_NODELAY = 1;
+
+    [LibraryImport(Library, EntryPoint = "setsockopt", SetLastError = true)]
+    private static unsafe partial int SetSockOpt(int fd, int level, int name, void* value, uint length);
+
+    /// <summary>Turns Nagle's algorithm off on a TCP socket; false (errno set) when refused.</summary>
+    internal static unsafe bool SetNoDelay(int fd)
+    {
+        var on = 1;
+        return SetSockOpt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(int)) == 0;
+    }
 }
