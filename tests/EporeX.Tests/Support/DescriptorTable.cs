@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using System.Linq;
 
 namespace EporeX.Tests.Support;
 
@@ -56,7 +57,21 @@ internal static class DescriptorTable
         opened.ExceptWith(before);
         var closed = new SortedSet<int>(before);
         closed.ExceptWith(now);
-        Assert.True(now.SetEquals(before), $"descriptors still open: [{string.Join(", ", opened)}]; closed that were open before: [{string.Join(", ", closed)}]");
+        Assert.True(now.SetEquals(before), $"descriptors still open: [{string.Join(", ", opened.Select(Describe))}]; closed that were open before: [{string.Join(", ", closed)}]");
+    }
+
+    /// <summary>A descriptor and what it is (the target of /proc/self/fd/N on Linux), for a failure's message.</summary>
+    private static string Describe(int fd)
+    {
+        try
+        {
+            var target = new System.IO.FileInfo($"/proc/self/fd/{fd}").LinkTarget;
+            return target is null ? $"{fd}" : $"{fd} ({target})";
+        }
+        catch (System.IO.IOException)
+        {
+            return $"{fd}";
+        }
     }
 
     /// <summary>
