@@ -15,6 +15,25 @@ namespace EporeX;
 /// (<see cref="EventQueueFactory.CreatePoll"/>), through dependency injection
 /// (<c>services.AddEventQueue()</c>), or around any <see cref="IEventQueue"/>.
 /// </remarks>
+/// <example>
+/// One thread waits on a listening socket and a <see cref="Waker"/> that another thread uses to stop it:
+/// <code>
+/// using var poll = EventQueue.CreatePoll();                 // epoll, kqueue or poll(2): the best one here
+/// using var waker = new Waker(poll.Registry, new Token(0));  // waker.Wake() from any thread ends a Wait
+/// poll.Registry.Register(listener, new Token(1), Interest.Readable);
+///
+/// var events = new Events(256);
+/// while (true)
+/// {
+///     poll.Wait(events, timeout: null);                      // null blocks; TimeSpan.Zero never blocks
+///     foreach (var e in events)                              // a struct enumerator: no allocation
+///     {
+///         if (e.Token == new Token(0)) return;               // woken: stop
+///         if (e.IsReadable) { /* accept until WouldBlock */ }
+///     }
+/// }
+/// </code>
+/// </example>
 public sealed class Poll : IDisposable
 {
     private readonly IEventQueue _queue;

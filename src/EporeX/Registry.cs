@@ -24,6 +24,18 @@ namespace EporeX;
 /// deregister them before you close them (epoll and kqueue also recognise a closed raw descriptor by asking
 /// the kernel; poll(2) cannot).</para>
 /// </remarks>
+/// <example>
+/// A <see cref="Socket"/>, any <see cref="SafeHandle"/> and a raw descriptor, each under its own token:
+/// <code>
+/// var registry = poll.Registry;                              // or services.GetRequiredService&lt;Registry&gt;()
+/// registry.Register(socket, new Token(1), Interest.Readable | Interest.Writable, PollMode.Edge);
+/// registry.Register(serialPortHandle, new Token(2), Interest.Readable);
+/// registry.Register(timerFd, new Token(3), Interest.Readable);
+///
+/// registry.Reregister(socket, new Token(1), Interest.Readable, PollMode.Edge);   // stop watching Writable
+/// registry.Deregister(timerFd);                              // before closing a raw descriptor
+/// </code>
+/// </example>
 public sealed class Registry
 {
     private readonly IEventQueue _queue;
