@@ -19,12 +19,13 @@ public static class EventLoopServiceCollectionExtensions
     /// <example>
     /// <code>
     /// var builder = Host.CreateApplicationBuilder(args);
-    /// builder.Services.AddEventLoop(o => o.InlineContinuations = false);   // the default: continuations on the thread pool
-    /// builder.Services.AddHostedService&lt;TtyReader&gt;();                  // takes EventLoop in its constructor
+    /// builder.Services.AddEventLoop();                  // continuations on the thread pool
+    /// builder.Services.AddHostedService&lt;TtyReader&gt;();   // takes EventLoop in its constructor
     /// await builder.Build().RunAsync();
     ///
     /// // in TtyReader.ExecuteAsync:
-    /// using var tty = loop.Register(File.OpenHandle("/dev/ttyUSB0", FileMode.Open, FileAccess.ReadWrite), Interest.Readable);
+    /// var handle = File.OpenHandle("/dev/ttyUSB0", FileMode.Open, FileAccess.ReadWrite);
+    /// using var tty = loop.Register(handle, Interest.Readable);   // tty owns the handle
     /// int n = await tty.ReadAsync(buffer, stoppingToken);
     /// </code>
     /// </example>

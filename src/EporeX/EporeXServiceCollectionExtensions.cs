@@ -22,12 +22,13 @@ public static class EporeXServiceCollectionExtensions
     /// <example>
     /// <code>
     /// var services = new ServiceCollection()
-    ///     .AddEventQueue(o => o.Backend = "auto")                 // or "epoll", "kqueue", "poll"
+    ///     .AddEventQueue(o => o.Backend = "auto")   // or "epoll", "kqueue", "poll"
     ///     .BuildServiceProvider();
     ///
-    /// var poll = services.GetRequiredService&lt;Poll&gt;();             // the one thread that waits
-    /// var registry = services.GetRequiredService&lt;Registry&gt;();     // thread-safe, shareable
-    /// Console.WriteLine(services.GetRequiredService&lt;EventQueueFactory&gt;().Report);   // what was chosen, and why
+    /// var poll = services.GetRequiredService&lt;Poll&gt;();           // the one thread that waits
+    /// var registry = services.GetRequiredService&lt;Registry&gt;();   // thread-safe, shareable
+    /// var factory = services.GetRequiredService&lt;EventQueueFactory&gt;();
+    /// Console.WriteLine(factory.Report);                     // what was chosen, and why
     /// </code>
     /// In a Generic Host, <c>builder.Services.AddEventQueue()</c> also logs that report at start and fails
     /// <c>StartAsync</c> when no backend can run.
