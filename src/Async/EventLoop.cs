@@ -128,6 +128,14 @@ public sealed class EventLoop : IDisposable, IAsyncDisposable
 
     internal PollMode Mode { get; }
 
+    /// <summary>
+    /// True where a read shorter than its buffer proves the descriptor drained, so its readiness may be
+    /// cleared without the read that would only say EAGAIN: epoll (a later arrival raises a new edge, under
+    /// a new tick), poll(2) (the oneshot re-arm is level: data already there is reported at once) and a BSD
+    /// kernel's kqueue; not libkqueue, whose edges are its own emulation.
+    /// </summary>
+    internal bool ShortReadDrains => Backend is "epoll" or "poll" || (Backend == "kqueue" && !OperatingSystem.IsLinux());
+
     internal Registry Registry => _poll.Registry;
 
     /// <summary>EventLoopGroup metrics: the waits this loop's thread has completed.</summary>

@@ -66,7 +66,7 @@ public sealed class DescriptorPipe : IDuplexPipe, IAsyncDisposable
         // The sender runs inside the application's FlushAsync (no hop), as a synchronous send would.
         _output = new Pipe(new PipeOptions(pool, PipeScheduler.Inline, applicationScheduler, options.SendPauseThreshold, Resume(options.SendPauseThreshold, options.SendResumeThreshold), options.MinimumSegmentSize, useSynchronizationContext: false));
 
-        _receiving = PipeReceiver.RunAsync(this, reader.Registration, _input.Writer, options.MinimumSegmentSize, options.WaitForDataBeforeAllocatingBuffer);
+        _receiving = PipeReceiver.RunAsync(this, reader.Registration, _input.Writer, options.MinimumSegmentSize, options.WaitForDataBeforeAllocatingBuffer, reader.Loop.ShortReadDrains);
         _sending = new PipeSender().RunAsync(this, writer.Registration, _output.Reader);
         Completion = Task.WhenAll(_receiving, _sending);
     }

@@ -11,7 +11,7 @@ namespace EporeX;
 /// </summary>
 internal static class PipeReceiver
 {
-    public static async Task RunAsync(DescriptorPipe owner, IoRegistration io, PipeWriter writer, int segment, bool waitForData)
+    public static async Task RunAsync(DescriptorPipe owner, IoRegistration io, PipeWriter writer, int segment, bool waitForData, bool shortReadDrains)
     {
         Exception? error = null;
         try
@@ -25,6 +25,7 @@ internal static class PipeReceiver
                 }
 
                 var memory = writer.GetMemory(segment);
+                var tick = io.Cell.ReadTick;
                 var n = io.TryReadNow(memory.Span); // EAGAIN clears what it saw (the tick rule)
                 if (n < 0)
                 {
@@ -42,6 +43,11 @@ internal static class PipeReceiver
                 }
 
                 writer.Advance(n);
+                if (shortReadDrains && n < memory.Length)
+                {
+                    io.Cell.ClearAfterWouldBlock(read: true, tick); // drained: skip the read that would say EAGAIN
+                }
+
                 var flush = await writer.FlushAsync().ConfigureAwait(false);
                 if (flush.IsCompleted || flush.IsCanceled)
                 {

@@ -142,7 +142,9 @@ public sealed class EchoServerTests
 
     [Theory]
     [InlineData("--port 1 --inline")]
-    [InlineData("--port 1 --async --loops 2")]
+    [InlineData("--port 1 --async --pipe --read-async")]
+    [InlineData("--port 1 --async --loops 2 --read-async")]
+    [InlineData("--port 1 --pipe")]
     [InlineData("--port 1 --read-async")]
     public void Async_flag_misuse_is_a_usage_error(string line) => Assert.Null(EchoOptions.Parse(line.Split(' ')));
 
