@@ -15,35 +15,14 @@ public sealed class AcceptedConnection : IDisposable, IAsyncDisposable
 {
     private int _disposed;
 
-    private readonly SafeSocketHandle _handle;
-    private Socket? _socket;
-
-    internal AcceptedConnection(SafeSocketHandle handle, AsyncFd fd)
+    internal AcceptedConnection(Socket socket, AsyncFd fd)
     {
-        _handle = handle;
+        Socket = socket;
         Fd = fd;
     }
 
-    /// <summary>
-    /// The connected socket (non-blocking, close-on-exec), for its options and addresses. Made on first
-    /// use: a <see cref="System.Net.Sockets.Socket"/> asks the kernel about its descriptor when it is
-    /// built, a cost a connection that only reads and writes through <see cref="Fd"/> does not pay.
-    /// </summary>
-    /// <exception cref="ObjectDisposedException">The connection is disposed.</exception>
-    public Socket Socket
-    {
-        get
-        {
-            ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
-            if (Volatile.Read(ref _socket) is { } socket)
-            {
-                return socket;
-            }
-
-            var made = new Socket(_handle);
-            return Interlocked.CompareExchange(ref _socket, made, null) ?? made; // a loser's Socket shares the handle; the handle closes once
-        }
-    }
+    /// <summary>The connected socket (non-blocking, close-on-exec), for its options and addresses.</summary>
+    public Socket Socket { get; }
 
     /// <summary>The socket registered on <see cref="Loop"/> for <see cref="Interest.Readable"/> and <see cref="Interest.Writable"/>: read and write it here.</summary>
     public AsyncFd Fd { get; }
@@ -63,8 +42,7 @@ public sealed class AcceptedConnection : IDisposable, IAsyncDisposable
             return;
         }
 
-        Fd.Dispose(); // the AsyncFd owns the handle: deregisters, fails pending awaits, then closes it
-        Volatile.Read(ref _socket)?.Dispose();
+        Fd.Dispose(); // the AsyncFd owns the socket: deregisters, fails pending awaits, then closes it
     }
 
     /// <summary>As <see cref="Dispose"/>.</summary>

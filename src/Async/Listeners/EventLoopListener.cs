@@ -503,8 +503,9 @@ public sealed class EventLoopListener : IAsyncDisposable
 
     private AcceptedConnection Wrap(ListeningSocket listening, int fd)
     {
-        // From here the SafeSocketHandle closes the descriptor; no Socket is built unless asked for.
+        // From here the SafeSocketHandle, and the Socket built on it, close the descriptor.
         var handle = new SafeSocketHandle(fd, ownsHandle: true);
+        Socket socket;
         try
         {
             if (_noDelay)
@@ -512,12 +513,22 @@ public sealed class EventLoopListener : IAsyncDisposable
                 Libc.SetNoDelay(fd); // best effort, as Kestrel's NoDelay: a refusal leaves Nagle on
             }
 
-            var loop = listening.ServingLoop ?? _group.Next();
-            return new AcceptedConnection(handle, loop.Register(handle, Interest.Readable | Interest.Writable));
+            socket = new Socket(handle);
         }
         catch
         {
             handle.Dispose();
+            throw;
+        }
+
+        try
+        {
+            var loop = listening.ServingLoop ?? _group.Next();
+            return new AcceptedConnection(socket, loop.Register(socket, Interest.Readable | Interest.Writable));
+        }
+        catch
+        {
+            socket.Dispose();
             throw;
         }
     }
