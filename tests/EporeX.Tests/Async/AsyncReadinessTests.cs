@@ -156,6 +156,7 @@ public sealed class AsyncReadinessTests
         try
         {
             using var fd = loop.Register(a, Interest.Readable | Interest.Writable, leaveOpen: true);
+            await AsyncLoops.Within(fd.WritableAsync()); // the registration's first report is in: it cannot come after the fill
             Native.FillUntilFull(a);
             var read = fd.ReadAsync(new byte[10]);
             var write = fd.WriteAsync(new byte[10]);
