@@ -126,7 +126,7 @@ public sealed class AsyncWaiterQueueTests
 
     private static async Task Record(AsyncFd fd, int index, List<int> order)
     {
-        await fd.ReadableAsync();
+        await fd.ReadableAsync().ConfigureAwait(false); // no context: the continuation runs inline, in completion order
         lock (order)
         {
             order.Add(index);
