@@ -62,6 +62,7 @@ public sealed class EventLoopListener : IAsyncDisposable
     private long _accepted;
     private long _refused;
     private long _backoffs;
+    private long _acceptCalls;
     private long _lastWarning;
     private long _unwarned;
     private int _liveAcceptLoops;
@@ -156,6 +157,9 @@ public sealed class EventLoopListener : IAsyncDisposable
 
     /// <summary>How many times accepting paused because descriptors or memory ran out and nothing else could help.</summary>
     public long BackoffCount => Interlocked.Read(ref _backoffs);
+
+    /// <summary>accept4 calls made, whatever their result: what tells a listener that spins from one that waits.</summary>
+    internal long AcceptCallCount => Interlocked.Read(ref _acceptCalls);
 
     /// <summary>Binds <paramref name="endPoint"/> and starts accepting on <paramref name="group"/>'s loops.</summary>
     /// <param name="group">The loops that serve the connections.</param>
@@ -425,6 +429,7 @@ public sealed class EventLoopListener : IAsyncDisposable
         while (true)
         {
             var fd = Libc.AcceptNonBlocking(listeningFd, out errno);
+            Interlocked.Increment(ref _acceptCalls);
             if (fd >= 0)
             {
                 if (!Deliver(listening, fd))
