@@ -20,6 +20,9 @@ internal static class Catalogue
 
     public static IEnumerable<string> Names => Scenarios.Keys;
 
+    /// <summary>True for the scenarios that watch the child process end (the others end it before strace attaches: its SIGCHLD makes the runtime write to its signal pipe).</summary>
+    public static bool EndsChild(string name) => name is "poll" or "create";
+
     /// <summary>True for the scenario that must make the process's first Poll itself (no warm-up Poll or EventLoop).</summary>
     public static bool MakesFirstPoll(string name) => name == "first-poll";
 

@@ -74,6 +74,12 @@ catch (Exception e)
     return 1;
 }
 
+if (!Catalogue.EndsChild(scenario))
+{
+    child.Kill();
+    child.WaitForExit();
+}
+
 // The scenario's thread starts now and prepares its helper threads, then waits for the tracer: no thread
 // is created once strace injects (see Background).
 Exception? failure = null;
