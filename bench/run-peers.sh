@@ -10,9 +10,11 @@
 #   --bench DIR      where run.sh lives (default: ../shared/bench next to the repository); when
 #                    DIR is not writable it is copied to /tmp/eporex-bench first.
 #   --syscalls       also count system calls per message (run.sh --syscalls; needs perf).
-#   --no-async       leave out the two async rows: eporex-async (EchoServer --async: one EventLoop,
-#                    an async handler per connection on AsyncFd, continuations on the thread pool)
-#                    and eporex-async-inline (the same with --inline: continuations on the loop thread).
+#   --no-async       leave out the four async rows: eporex-async (EchoServer --async: one EventLoop,
+#                    an async handler per connection on AsyncFd, continuations on the thread pool),
+#                    eporex-async-inline (the same with --inline: continuations on the loop thread),
+#                    and eporex-pipe, eporex-pipe-inline (--pipe: each connection a DescriptorPipe,
+#                    the handler a System.IO.Pipelines echo loop).
 #   --aot            also publish samples/EchoServer with NativeAOT (epoll) and add it as "eporex-aot",
 #                    to compare with the JIT build ("eporex") in the same run.
 #   anything else    passed to run.sh as is (e.g. -r 9, -d 5, --servers c-epoll,c-poll).
@@ -67,6 +69,8 @@ done
 if ((ASYNC_ROWS)); then
     EXTRA+=(--extra "eporex-async=dotnet $DLL --port {port} --seconds {life} --async")
     EXTRA+=(--extra "eporex-async-inline=dotnet $DLL --port {port} --seconds {life} --async --inline")
+    EXTRA+=(--extra "eporex-pipe=dotnet $DLL --port {port} --seconds {life} --async --pipe")
+    EXTRA+=(--extra "eporex-pipe-inline=dotnet $DLL --port {port} --seconds {life} --async --pipe --inline")
 fi
 
 if ((AOT)); then

@@ -7,6 +7,7 @@ using EporeX.Benchmarks;
 // dotnet run -c Release --project bench/EporeX.Benchmarks -- timerlateness [N [US]]   TimerSource vs PeriodicTimer (bench/timer-lateness.sh adds C)
 // dotnet run -c Release --project bench/EporeX.Benchmarks -- exitlatency [N]          ProcessExitSource vs WaitForExitAsync
 // dotnet run -c Release --project bench/EporeX.Benchmarks -- metercost [ROUNDS [WAITS]] the meter's cost per Wait
+// dotnet run -c Release --project bench/EporeX.Benchmarks -- loopassignment [LOOPS [STEPS]] EventLoopGroup.Next: round robin vs least registered
 if (args.Length > 0 && args[0] == "polldispatch")
 {
     return PollDispatch.Run(args[1..]);
@@ -25,6 +26,11 @@ if (args.Length > 0 && args[0] == "exitlatency")
 if (args.Length > 0 && args[0] == "metercost")
 {
     return MeterCost.Run(args[1..]);
+}
+
+if (args.Length > 0 && args[0] == "loopassignment")
+{
+    return LoopAssignmentBench.Run(args[1..]);
 }
 
 if (args.Length > 0 && args[0] == "--smoke")

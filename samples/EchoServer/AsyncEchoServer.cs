@@ -35,14 +35,16 @@ internal sealed class AsyncEchoServer : IAsyncDisposable
     private readonly AsyncFd _listenerFd;
     private readonly bool _shortReadDrains;
     private readonly bool _readAsync;
+    private readonly bool _pipe;
     private readonly CancellationTokenSource _stop = new();
     private readonly AcceptReserve _reserve = new();
     private long _lastWarning = long.MinValue / 2;
     private int _handlers;
 
-    public AsyncEchoServer(EventLoopOptions options, int port, bool readAsync = false)
+    public AsyncEchoServer(EventLoopOptions options, int port, bool readAsync = false, bool pipe = false)
     {
         _readAsync = readAsync;
+        _pipe = pipe;
         _loop = new EventLoop(options);
         _listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         try
@@ -163,8 +165,12 @@ internal sealed class AsyncEchoServer : IAsyncDisposable
             socket.Blocking = false;
             socket.NoDelay = true;
             fd = _loop.Register(socket, Interest.Readable | Interest.Writable);
-            var buffer = new byte[BufferSize];
-            if (_readAsync)
+            var buffer = _pipe ? [] : new byte[BufferSize];
+            if (_pipe)
+            {
+                await PipeEcho.RunAsync(fd, _loop.InlineContinuations).ConfigureAwait(false);
+            }
+            else if (_readAsync)
             {
                 await EchoWithReadAsync(fd, buffer).ConfigureAwait(false);
             }
@@ -187,7 +193,7 @@ internal sealed class AsyncEchoServer : IAsyncDisposable
 
     // No CancellationToken in the handlers: registering one on every await that waits would cost per
     // message. They end when the loop is disposed (ObjectDisposedException) or the peer goes.
-    private static async Task EchoAsync(AsyncFd fd, SafeSocketHandle handle, byte[] buffer, bool shortReadDrains)
+    internal static async Task EchoAsync(AsyncFd fd, SafeSocketHandle handle, byte[] buffer, bool shortReadDrains)
     {
         while (true)
         {
@@ -218,7 +224,7 @@ internal sealed class AsyncEchoServer : IAsyncDisposable
         }
     }
 
-    private static async Task EchoWithReadAsync(AsyncFd fd, byte[] buffer)
+    internal static async Task EchoWithReadAsync(AsyncFd fd, byte[] buffer)
     {
         while (true)
         {

@@ -2,18 +2,19 @@ using System.Globalization;
 
 namespace EporeX.Samples.EchoServer;
 
-/// <summary>The command line: <c>--port PORT [--backend NAME] [--seconds LIFETIME] [--loops N | --async [--inline]]</c>.</summary>
+/// <summary>The command line: <c>--port PORT [--backend NAME] [--seconds LIFETIME] [--loops N] [--async [--inline] [--read-async | --pipe]]</c>.</summary>
 /// <param name="Port">The TCP port on 127.0.0.1.</param>
 /// <param name="Backend">The backend's name, or null for the best one here.</param>
 /// <param name="Seconds">The server's lifetime.</param>
-/// <param name="Loops">How many Poll loops (threads) share the port.</param>
+/// <param name="Loops">How many loops (threads) share the port: Poll loops, or with <paramref name="Async"/> an EventLoopGroup with a listener.</param>
 /// <param name="Async">Serve with one EventLoop and an async handler per connection (AsyncEchoServer) instead of the Poll loops.</param>
 /// <param name="Inline">With <paramref name="Async"/>: continuations run on the loop thread (EventLoopOptions.InlineContinuations).</param>
 /// <param name="ReadAsync">With <paramref name="Async"/>: handlers use AsyncFd.ReadAsync rather than readiness + recv (to measure the difference).</param>
-internal sealed record EchoOptions(int Port, string? Backend, int Seconds, int Loops, bool Async = false, bool Inline = false, bool ReadAsync = false)
+/// <param name="Pipe">With <paramref name="Async"/>: each connection is a DescriptorPipe (System.IO.Pipelines) and the handler echoes from its Input to its Output.</param>
+internal sealed record EchoOptions(int Port, string? Backend, int Seconds, int Loops, bool Async = false, bool Inline = false, bool ReadAsync = false, bool Pipe = false)
 {
     public const string Usage =
-        "usage: EchoServer --port PORT [--backend epoll|kqueue|poll|auto] [--seconds LIFETIME (default 300)] [--loops N (default 1) | --async [--inline] [--read-async]]";
+        "usage: EchoServer --port PORT [--backend epoll|kqueue|poll|auto] [--seconds LIFETIME (default 300)] [--loops N (default 1)] [--async [--inline] [--read-async | --pipe]]";
 
     public static EchoOptions? Parse(string[] args)
     {
@@ -21,7 +22,7 @@ internal sealed record EchoOptions(int Port, string? Backend, int Seconds, int L
         string? backend = null;
         var seconds = 300;
         var loops = 1;
-        bool isAsync = false, inline = false, readAsync = false;
+        bool isAsync = false, inline = false, readAsync = false, pipe = false;
         for (var i = 0; i < args.Length; i++)
         {
             var value = i + 1 < args.Length ? args[i + 1] : null;
@@ -35,6 +36,9 @@ internal sealed record EchoOptions(int Port, string? Backend, int Seconds, int L
                     continue;
                 case "--read-async":
                     readAsync = true;
+                    continue;
+                case "--pipe":
+                    pipe = true;
                     continue;
                 case "--port" when Number(value, 1, 65535) is { } p:
                     port = p;
@@ -55,12 +59,12 @@ internal sealed record EchoOptions(int Port, string? Backend, int Seconds, int L
             i++;
         }
 
-        if (((inline || readAsync) && !isAsync) || (isAsync && loops > 1))
+        if (((inline || readAsync || pipe) && !isAsync) || (readAsync && pipe) || (readAsync && loops > 1))
         {
             return null; // --inline is an async option; the async server is one EventLoop
         }
 
-        return port is { } found ? new EchoOptions(found, backend, seconds, loops, isAsync, inline, readAsync) : null;
+        return port is { } found ? new EchoOptions(found, backend, seconds, loops, isAsync, inline, readAsync, pipe) : null;
     }
 
     private static int? Number(string? text, int min, int max) =>

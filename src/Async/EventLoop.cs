@@ -47,6 +47,11 @@ public sealed class EventLoop : IDisposable, IAsyncDisposable
     private int _disposed;
     private volatile bool _stopping;
 
+    // ---- EventLoopGroup support (issue 18): written by the loop thread only, read by metrics. ----
+    private readonly Action? _onLoopThreadStart;
+    private long _waits;
+    private long _dispatched;
+
     /// <summary>Creates a loop on the backend <paramref name="options"/> name (or the best one here) and starts its thread.</summary>
     /// <exception cref="ArgumentOutOfRangeException"><see cref="EventLoopOptions.EventCapacity"/> is not positive.</exception>
     /// <exception cref="EventQueueUnavailableException">The backend asked for cannot run here, or none can.</exception>
@@ -63,6 +68,14 @@ public sealed class EventLoop : IDisposable, IAsyncDisposable
     /// <exception cref="ArgumentNullException"><paramref name="poll"/> is null.</exception>
     /// <exception cref="NotSupportedException">The backend has neither edge-triggered nor oneshot registration.</exception>
     public EventLoop(Poll poll, EventLoopOptions? options = null)
+        : this(poll, options, onLoopThreadStart: null)
+    {
+    }
+
+    // ---- EventLoopGroup support (issue 18): a start hook and two counters, nothing else. ----
+
+    /// <summary>As the public constructor; <paramref name="onLoopThreadStart"/> runs first on the loop thread (EventLoopGroup pins it to a CPU there).</summary>
+    internal EventLoop(Poll poll, EventLoopOptions? options, Action? onLoopThreadStart)
     {
         ArgumentNullException.ThrowIfNull(poll);
         options ??= new EventLoopOptions();
@@ -85,6 +98,7 @@ public sealed class EventLoop : IDisposable, IAsyncDisposable
         }
 
         _watch = new ClosedBehindWatch(_waker);
+        _onLoopThreadStart = onLoopThreadStart;
         InlineContinuations = options.InlineContinuations;
         Mode = poll.Capabilities.Edge ? PollMode.Edge : PollMode.Oneshot;
         _thread = new Thread(Run) { IsBackground = true, Name = options.ThreadName };
@@ -114,7 +128,21 @@ public sealed class EventLoop : IDisposable, IAsyncDisposable
 
     internal PollMode Mode { get; }
 
+    /// <summary>
+    /// True where a read shorter than its buffer proves the descriptor drained, so its readiness may be
+    /// cleared without the read that would only say EAGAIN: epoll (a later arrival raises a new edge, under
+    /// a new tick), poll(2) (the oneshot re-arm is level: data already there is reported at once) and a BSD
+    /// kernel's kqueue; not libkqueue, whose edges are its own emulation.
+    /// </summary>
+    internal bool ShortReadDrains => Backend is "epoll" or "poll" || (Backend == "kqueue" && !OperatingSystem.IsLinux());
+
     internal Registry Registry => _poll.Registry;
+
+    /// <summary>EventLoopGroup metrics: the waits this loop's thread has completed.</summary>
+    internal long Waits => Volatile.Read(ref _waits);
+
+    /// <summary>EventLoopGroup metrics: the events it dispatched to descriptors (its waker's not counted).</summary>
+    internal long DispatchedEvents => Volatile.Read(ref _dispatched);
 
     /// <summary>
     /// Registers a descriptor held by a handle (SafeFileHandle, SafePipeHandle, SafeSocketHandle…), which the
@@ -273,6 +301,7 @@ public sealed class EventLoop : IDisposable, IAsyncDisposable
 
     private void Run()
     {
+        _onLoopThreadStart?.Invoke();
         var lastSweep = Stopwatch.GetTimestamp();
         while (!_stopping)
         {
@@ -286,10 +315,12 @@ public sealed class EventLoop : IDisposable, IAsyncDisposable
             }
 
             _watch.AfterWait();
+            Volatile.Write(ref _waits, _waits + 1);
             foreach (var e in _events)
             {
                 if (e.Token.Value != WakerToken)
                 {
+                    Volatile.Write(ref _dispatched, _dispatched + 1);
                     _table.Find(e.Token)?.Cell.OnEvent(e.Readiness);
                 }
             }

@@ -16,6 +16,19 @@ public static class EventLoopServiceCollectionExtensions
     /// <param name="services">The application's services.</param>
     /// <param name="configure">Sets <see cref="EventLoopOptions.InlineContinuations"/>, <see cref="EventLoopOptions.Backend"/>…</param>
     /// <exception cref="ArgumentNullException"><paramref name="services"/> is null.</exception>
+    /// <example>
+    /// <code>
+    /// var builder = Host.CreateApplicationBuilder(args);
+    /// builder.Services.AddEventLoop();                  // continuations on the thread pool
+    /// builder.Services.AddHostedService&lt;TtyReader&gt;();   // takes EventLoop in its constructor
+    /// await builder.Build().RunAsync();
+    ///
+    /// // in TtyReader.ExecuteAsync:
+    /// var handle = File.OpenHandle("/dev/ttyUSB0", FileMode.Open, FileAccess.ReadWrite);
+    /// using var tty = loop.Register(handle, Interest.Readable);   // tty owns the handle
+    /// int n = await tty.ReadAsync(buffer, stoppingToken);
+    /// </code>
+    /// </example>
     public static IServiceCollection AddEventLoop(this IServiceCollection services, Action<EventLoopOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(services);

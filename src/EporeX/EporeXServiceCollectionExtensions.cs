@@ -19,6 +19,20 @@ public static class EporeXServiceCollectionExtensions
     /// </summary>
     /// <param name="services">The application's services.</param>
     /// <param name="configure">Sets <see cref="EventQueueOptions.Backend"/>, for example; without it <c>EPOREX_BACKEND</c> or the best backend decides.</param>
+    /// <example>
+    /// <code>
+    /// var services = new ServiceCollection()
+    ///     .AddEventQueue(o => o.Backend = "auto")   // or "epoll", "kqueue", "poll"
+    ///     .BuildServiceProvider();
+    ///
+    /// var poll = services.GetRequiredService&lt;Poll&gt;();           // the one thread that waits
+    /// var registry = services.GetRequiredService&lt;Registry&gt;();   // thread-safe, shareable
+    /// var factory = services.GetRequiredService&lt;EventQueueFactory&gt;();
+    /// Console.WriteLine(factory.Report);                     // what was chosen, and why
+    /// </code>
+    /// In a Generic Host, <c>builder.Services.AddEventQueue()</c> also logs that report at start and fails
+    /// <c>StartAsync</c> when no backend can run.
+    /// </example>
     public static IServiceCollection AddEventQueue(this IServiceCollection services, Action<EventQueueOptions>? configure = null) =>
         services
             .AddEventQueueCore(configure)
@@ -38,6 +52,14 @@ public static class EporeXServiceCollectionExtensions
     /// backend that cannot run fails <c>StartAsync</c> with <see cref="EventQueueUnavailableException"/>
     /// carrying the report.
     /// </remarks>
+    /// <example>
+    /// A host that wants only epoll and poll(2):
+    /// <code>
+    /// services.AddEventQueueCore(o => o.Backend = "auto")
+    ///     .AddEpollBackend()
+    ///     .AddPollBackend();
+    /// </code>
+    /// </example>
     public static IServiceCollection AddEventQueueCore(this IServiceCollection services, Action<EventQueueOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(services);

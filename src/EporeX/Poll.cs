@@ -15,6 +15,25 @@ namespace EporeX;
 /// (<see cref="EventQueueFactory.CreatePoll"/>), through dependency injection
 /// (<c>services.AddEventQueue()</c>), or around any <see cref="IEventQueue"/>.
 /// </remarks>
+/// <example>
+/// One thread waits on a listening socket and on a <see cref="Waker"/> that another thread uses to stop it:
+/// <code>
+/// using var poll = EventQueue.CreatePoll();        // the best backend here
+/// using var waker = new Waker(poll.Registry, new Token(0));
+/// poll.Registry.Register(listener, new Token(1), Interest.Readable);
+///
+/// var events = new Events(256);
+/// while (true)
+/// {
+///     poll.Wait(events, timeout: null);            // null blocks until an event
+///     foreach (var e in events)                    // allocates nothing
+///     {
+///         if (e.Token == new Token(0)) return;     // waker.Wake() from another thread
+///         if (e.IsReadable) { /* accept until WouldBlock */ }
+///     }
+/// }
+/// </code>
+/// </example>
 public sealed class Poll : IDisposable
 {
     private readonly IEventQueue _queue;

@@ -24,6 +24,19 @@ namespace EporeX;
 /// deregister them before you close them (epoll and kqueue also recognise a closed raw descriptor by asking
 /// the kernel; poll(2) cannot).</para>
 /// </remarks>
+/// <example>
+/// A <see cref="Socket"/>, any <see cref="SafeHandle"/> and a raw descriptor, each under its own token:
+/// <code>
+/// var registry = poll.Registry;         // or services.GetRequiredService&lt;Registry&gt;()
+/// registry.Register(socket, new Token(1), Interest.Readable | Interest.Writable, PollMode.Edge);
+/// registry.Register(serialPortHandle, new Token(2), Interest.Readable);
+/// registry.Register(timerFd, new Token(3), Interest.Readable);
+///
+/// // stop watching Writable; then deregister a raw descriptor before closing it
+/// registry.Reregister(socket, new Token(1), Interest.Readable, PollMode.Edge);
+/// registry.Deregister(timerFd);
+/// </code>
+/// </example>
 public sealed class Registry
 {
     private readonly IEventQueue _queue;

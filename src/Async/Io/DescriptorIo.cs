@@ -1,4 +1,5 @@
 using System;
+using System.Buffers;
 using System.IO;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
@@ -151,6 +152,96 @@ internal sealed class DescriptorIo
 
         using var reference = new HandleReference(_handle);
         return TryWrite((int)reference.Value, buffer);
+    }
+
+    /// <summary>
+    /// One non-blocking vectored write of up to <see cref="Libc.MaxIovecs"/> segments of
+    /// <paramref name="data"/> (sendmsg on a socket, writev on anything else): the bytes written, or -1 when
+    /// it would block. <paramref name="pins"/> holds the segments' pins across the call.
+    /// </summary>
+    /// <exception cref="SocketException">sendmsg failed.</exception>
+    /// <exception cref="IOException">writev failed; <see cref="Exception.HResult"/> is the errno.</exception>
+    public unsafe int TryWriteVectored(in ReadOnlySequence<byte> data, MemoryHandle[] pins)
+    {
+        var iov = stackalloc Libc.Iovec[Libc.MaxIovecs];
+        var count = 0;
+        try
+        {
+            foreach (var segment in data)
+            {
+                if (segment.IsEmpty)
+                {
+                    continue;
+                }
+
+                pins[count] = segment.Pin();
+                iov[count].Base = pins[count].Pointer;
+                iov[count].Length = (nuint)segment.Length;
+                if (++count == Libc.MaxIovecs)
+                {
+                    break;
+                }
+            }
+
+            if (count == 0)
+            {
+                return 0;
+            }
+
+            if (_handle is null)
+            {
+                return TryWriteVectored(Descriptor, iov, count);
+            }
+
+            using var reference = new HandleReference(_handle);
+            return TryWriteVectored((int)reference.Value, iov, count);
+        }
+        finally
+        {
+            for (var i = 0; i < count; i++)
+            {
+                pins[i].Dispose();
+            }
+        }
+    }
+
+    /// <summary>Shuts the write half of a socket (the peer reads the end of the stream); false when it is no socket.</summary>
+    /// <exception cref="SocketException">shutdown failed for another reason than ENOTSOCK or ENOTCONN.</exception>
+    public bool TryShutdownWrite()
+    {
+        int result;
+        if (_handle is null)
+        {
+            result = Libc.Shutdown(Descriptor, Libc.SHUT_WR);
+        }
+        else
+        {
+            using var reference = new HandleReference(_handle);
+            result = Libc.Shutdown((int)reference.Value, Libc.SHUT_WR);
+        }
+
+        if (result == 0)
+        {
+            return true;
+        }
+
+        var error = SocketErrors.FromErrno(Errno.Last);
+        return error is SocketError.NotSocket or SocketError.NotConnected ? false : throw new SocketException((int)error);
+    }
+
+    private unsafe int TryWriteVectored(int fd, Libc.Iovec* iov, int count)
+    {
+        if (_kind != IoKind.File)
+        {
+            var n = Libc.SendVectoredUninterrupted(fd, iov, count);
+            var error = n >= 0 ? SocketError.Success : SocketErrors.FromErrno(Errno.Last);
+            if (SettledBySocket((int)n, error, out var sent))
+            {
+                return sent;
+            }
+        }
+
+        return FileResult(Libc.WritevUninterrupted(fd, iov, count), "writev");
     }
 
     private unsafe int TryRead(int fd, Span<byte> buffer)

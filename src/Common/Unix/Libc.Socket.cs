@@ -28,4 +28,10 @@ internal static partial class Libc
     [LibraryImport(Library, EntryPoint = "send", SetLastError = true)]
     [SuppressGCTransition]
     internal static unsafe partial nint Send(int fd, void* buffer, nuint length, int flags);
+
+    /// <summary>shutdown(2)'s <c>how</c> for the write half: 1 on Linux, macOS and the BSDs.</summary>
+    internal const int SHUT_WR = 1;
+
+    [LibraryImport(Library, EntryPoint = "shutdown", SetLastError = true)]
+    internal static partial int Shutdown(int fd, int how);
 }

@@ -145,25 +145,26 @@ public sealed class AsyncBadInputTests
         Assert.Throws<NotSupportedException>(() => stream.Seek(0, SeekOrigin.Begin));
 
         // A blocking read on the loop thread would wait for the loop itself.
-        var awaiting = new TaskCompletionSource();
-        var onLoop = Task.Run(async () =>
-        {
-            var readable = fd.ReadableAsync();
-            awaiting.SetResult();
-            await readable;
-            return Assert.Throws<InvalidOperationException>(() =>
-            {
-                Native.ReadAll(pipe.Read);
-                return stream.Read(new byte[1], 0, 1);
-            });
-        });
-        await awaiting.Task;
-        await Task.Delay(50);
+        var readable = fd.ReadableAsync();
+        Assert.False(readable.IsCompleted);
+        var onLoop = ReadOnLoopAfter(readable, loop, stream, pipe); // its continuation is registered when this returns
         pipe.Write(1);
         await onLoop.WaitAsync(AsyncLoops.Patience);
 
         stream.Dispose();
         Assert.Throws<ObjectDisposedException>(() => stream.Read(new byte[1], 0, 1));
         Assert.True(Native.IsOpen(pipe.Read));
+    }
+
+    /// <summary>Awaits <paramref name="readable"/> without a context (an inline loop continues it on its thread), then tries a blocking read there.</summary>
+    private static async Task ReadOnLoopAfter(ValueTask<ReadyGuard> readable, EventLoop loop, System.IO.Stream stream, TestPipe pipe)
+    {
+        await readable.ConfigureAwait(false);
+        Assert.True(loop.IsLoopThread);
+        Assert.Throws<InvalidOperationException>(() =>
+        {
+            Native.ReadAll(pipe.Read);
+            return stream.Read(new byte[1], 0, 1);
+        });
     }
 }

@@ -117,21 +117,21 @@ public sealed class AsyncDisposeTests
         var loop = AsyncLoops.Open(backend, inline: true);
         using var pipe = new TestPipe();
         var fd = loop.Register(pipe.Read, Interest.Readable, leaveOpen: true);
-        var awaiting = new TaskCompletionSource();
-        var disposedOnLoop = Task.Run(async () =>
-        {
-            var readable = fd.ReadableAsync();
-            awaiting.SetResult();
-            await readable;
-            var onLoop = loop.IsLoopThread;
-            loop.Dispose();
-            return onLoop;
-        });
-        await awaiting.Task;
-        await Task.Delay(50); // the await has suspended by now
+        var readable = fd.ReadableAsync();
+        Assert.False(readable.IsCompleted);
+        var disposedOnLoop = DisposeAfter(readable, loop); // its continuation is registered when this returns
         pipe.Write(1);
         Assert.True(await disposedOnLoop.WaitAsync(AsyncLoops.Patience));
         Assert.Throws<ObjectDisposedException>(() => loop.Register(pipe.WriteEnd, Interest.Writable, leaveOpen: true));
+    }
+
+    /// <summary>Awaits <paramref name="readable"/> without a context (so an inline loop continues it on its thread), then disposes the loop there.</summary>
+    private static async Task<bool> DisposeAfter(ValueTask<ReadyGuard> readable, EventLoop loop)
+    {
+        await readable.ConfigureAwait(false);
+        var onLoop = loop.IsLoopThread;
+        loop.Dispose();
+        return onLoop;
     }
 
     [SkippableTheory]

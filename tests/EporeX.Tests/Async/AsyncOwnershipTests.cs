@@ -20,23 +20,11 @@ public sealed class AsyncOwnershipTests
         {
             var fd = loop.Register(r, Interest.Readable);
             Assert.True(fd.OwnsDescriptor);
-            bool? openWhenFailed = null;
-            var read = Task.Run(async () =>
-            {
-                try
-                {
-                    await fd.ReadAsync(new byte[4]);
-                }
-                catch (ObjectDisposedException)
-                {
-                    openWhenFailed = ReaderIsOpen(w);
-                    throw;
-                }
-            });
-            await Task.Delay(AsyncLoops.Quiet); // the read has suspended by now
+            var read = fd.ReadAsync(new byte[4]);
+            Assert.False(read.IsCompleted);
+            var openWhenFailed = ReaderOpenWhenFailed(read, w); // its continuation is registered when this returns
             fd.Dispose();
-            await Assert.ThrowsAsync<ObjectDisposedException>(() => read.WaitAsync(AsyncLoops.Patience));
-            Assert.True(openWhenFailed, "the await failed after the descriptor was closed");
+            Assert.True(await openWhenFailed.WaitAsync(AsyncLoops.Patience), "the await failed after the descriptor was closed");
             Assert.True(ReaderCloses(w), "Dispose did not close the descriptor it owns");
             Assert.Equal(0, loop.Count);
         }
@@ -128,6 +116,20 @@ public sealed class AsyncOwnershipTests
         finally
         {
             Native.Close(w);
+        }
+    }
+
+    /// <summary>Awaits a read that Dispose fails (inline, inside Dispose) and says whether the descriptor was still open then.</summary>
+    private static async Task<bool> ReaderOpenWhenFailed(ValueTask<int> read, int writeEnd)
+    {
+        try
+        {
+            await read.ConfigureAwait(false);
+            return false;
+        }
+        catch (ObjectDisposedException)
+        {
+            return ReaderIsOpen(writeEnd);
         }
     }
 

@@ -156,6 +156,7 @@ public sealed class AsyncReadinessTests
         try
         {
             using var fd = loop.Register(a, Interest.Readable | Interest.Writable, leaveOpen: true);
+            await AsyncLoops.Within(fd.WritableAsync()); // the registration's first report is in: it cannot come after the fill
             Native.FillUntilFull(a);
             var read = fd.ReadAsync(new byte[10]);
             var write = fd.WriteAsync(new byte[10]);
@@ -222,19 +223,19 @@ public sealed class AsyncReadinessTests
         using var loop = AsyncLoops.Open(backend, inline);
         using var pipe = new TestPipe();
         using var fd = loop.Register(pipe.Read, Interest.Readable, leaveOpen: true);
-        var awaiting = new TaskCompletionSource();
-        var continued = Task.Run(async () =>
-        {
-            var readable = fd.ReadableAsync();
-            awaiting.SetResult();
-            await readable;
-            return loop.IsLoopThread;
-        });
-        await awaiting.Task;
-        await Task.Delay(50); // the await has suspended by now
+        var readable = fd.ReadableAsync();
+        Assert.False(readable.IsCompleted);
+        var continued = OnLoopAfter(readable, loop); // its continuation is registered when this returns
         pipe.Write(1);
         var onLoop = await continued.WaitAsync(AsyncLoops.Patience);
         Assert.Equal(inline, onLoop);
         Assert.Equal(inline, loop.InlineContinuations);
+    }
+
+    /// <summary>Awaits <paramref name="readable"/> without a context, and says where it continued.</summary>
+    private static async Task<bool> OnLoopAfter(ValueTask<ReadyGuard> readable, EventLoop loop)
+    {
+        await readable.ConfigureAwait(false);
+        return loop.IsLoopThread;
     }
 }

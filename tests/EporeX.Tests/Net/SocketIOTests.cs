@@ -2,6 +2,7 @@ using System;
 using System.Net.Sockets;
 using EporeX.Net;
 using EporeX.Tests.Support;
+using EporeX.Unix;
 
 namespace EporeX.Tests.Net;
 

@@ -34,8 +34,8 @@ public sealed class AsyncEchoAllocationTests
     public async Task A_message_allocates_nothing_in_steady_state(string backend, string mode)
     {
         Backends.Open(backend).Dispose();
-        var options = new EventLoopOptions { Backend = backend, InlineContinuations = mode == "inline" };
-        var server = new AsyncEchoServer(options, port: 0, readAsync: mode == "read-async");
+        var options = new EventLoopOptions { Backend = backend, InlineContinuations = mode is "inline" or "pipe-inline" };
+        var server = new AsyncEchoServer(options, port: 0, readAsync: mode == "read-async", pipe: mode.StartsWith("pipe", StringComparison.Ordinal));
         using var stop = new CancellationTokenSource(Waiting.Arrives * 6);
         var run = server.RunAsync(stop.Token);
         try

@@ -23,7 +23,7 @@ public sealed class EchoServerTests
         var data = new TheoryData<string, string>();
         foreach (var backend in Backends.All())
         {
-            foreach (var mode in new[] { "default", "inline", "read-async" })
+            foreach (var mode in new[] { "default", "inline", "read-async", "pipe", "pipe-inline" })
             {
                 data.Add(backend, mode);
             }
@@ -32,13 +32,61 @@ public sealed class EchoServerTests
         return data;
     }
 
+    public static TheoryData<string, bool> GroupModes()
+    {
+        var data = new TheoryData<string, bool>();
+        foreach (var backend in Backends.All())
+        {
+            data.Add(backend, false);
+            data.Add(backend, true);
+        }
+
+        return data;
+    }
+
+    [SkippableTheory]
+    [MemberData(nameof(GroupModes))]
+    public async Task The_async_server_on_two_loops_echoes_every_byte_of_many_connections(string backend, bool pipe)
+    {
+        Backends.Open(backend).Dispose();
+        await using var server = new GroupEchoServer(new EchoOptions(Port: 0, backend, Seconds: 60, Loops: 2, Async: true, Pipe: pipe));
+        var port = server.Port;
+        using var stop = new CancellationTokenSource();
+        var run = server.RunAsync(stop.Token);
+        try
+        {
+            using var clients = new ClientSet(port, count: 20);
+            foreach (var client in clients.Sockets)
+            {
+                var message = Enumerable.Range(0, 100_000).Select(i => (byte)(i * 13 + client.GetHashCode())).ToArray();
+                var sender = Task.Run(() => client.Send(message));
+                var echoed = new byte[message.Length];
+                var received = 0;
+                while (received < echoed.Length)
+                {
+                    var n = await client.ReceiveAsync(echoed.AsMemory(received), SocketFlags.None).AsTask().WaitAsync(Waiting.Arrives);
+                    Assert.True(n > 0, $"connection closed after {received} bytes");
+                    received += n;
+                }
+
+                await sender.WaitAsync(Waiting.Arrives);
+                Assert.Equal(message, echoed);
+            }
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            await run.WaitAsync(Waiting.Arrives);
+        }
+    }
+
     [SkippableTheory]
     [MemberData(nameof(AsyncModes))]
     public async Task The_async_server_echoes_every_byte_and_closes_on_shutdown(string backend, string mode)
     {
         Backends.Open(backend).Dispose(); // skips (or fails, when required) a backend that cannot run here
-        var options = new EventLoopOptions { Backend = backend, InlineContinuations = mode == "inline" };
-        var server = new AsyncEchoServer(options, port: 0, readAsync: mode == "read-async");
+        var options = new EventLoopOptions { Backend = backend, InlineContinuations = mode is "inline" or "pipe-inline" };
+        var server = new AsyncEchoServer(options, port: 0, readAsync: mode == "read-async", pipe: mode.StartsWith("pipe", StringComparison.Ordinal));
         using var stop = new CancellationTokenSource(Waiting.Arrives * 4);
         var run = server.RunAsync(stop.Token);
         try
@@ -94,7 +142,9 @@ public sealed class EchoServerTests
 
     [Theory]
     [InlineData("--port 1 --inline")]
-    [InlineData("--port 1 --async --loops 2")]
+    [InlineData("--port 1 --async --pipe --read-async")]
+    [InlineData("--port 1 --async --loops 2 --read-async")]
+    [InlineData("--port 1 --pipe")]
     [InlineData("--port 1 --read-async")]
     public void Async_flag_misuse_is_a_usage_error(string line) => Assert.Null(EchoOptions.Parse(line.Split(' ')));
 

@@ -11,6 +11,9 @@ public static class Waiting
     /// <summary>Generous bound for "it arrives": the machine may be loaded, and a pass ends as soon as it does.</summary>
     public static readonly TimeSpan Arrives = TimeSpan.FromSeconds(5);
 
+    /// <summary>Generous bound for a bulk transfer (megabytes through loopback) on one busy core.</summary>
+    public static readonly TimeSpan Long = TimeSpan.FromSeconds(60);
+
     /// <summary>How long to watch for "nothing arrives".</summary>
     public static readonly TimeSpan Quiet = TimeSpan.FromMilliseconds(50);
 

@@ -1,7 +1,6 @@
 using System.Net.Sockets;
-using EporeX.Unix;
 
-namespace EporeX.Net;
+namespace EporeX.Unix;
 
 /// <summary>The errno values of recv and send, as the <see cref="SocketError"/> that .NET's own sockets report for them.</summary>
 internal static class SocketErrors

@@ -1,0 +1,178 @@
+using System;
+using System.IO;
+using System.IO.Pipelines;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace EporeX;
+
+/// <summary>
+/// A registered descriptor as an <see cref="IDuplexPipe"/>, for code that speaks System.IO.Pipelines
+/// (Kestrel, SignalR, StreamJsonRpc, protocol parsers): what the descriptor receives is read from
+/// <see cref="Input"/>, what is written and flushed to <see cref="Output"/> is sent. A connected socket or a
+/// tty is one <see cref="AsyncFd"/>; a pipe pair is two.
+/// </summary>
+/// <remarks>
+/// <para>Receiving reads straight into the input pipe's segments and stops while the application is
+/// <see cref="DescriptorPipeOptions.ReceivePauseThreshold"/> behind; sending is one vectored system call per
+/// flush (or per <c>IOV_MAX</c> segments), resumed on writability, and the application's
+/// <c>FlushAsync</c> waits while <see cref="DescriptorPipeOptions.SendPauseThreshold"/> bytes are unsent.
+/// Memory per connection is bounded by the two thresholds.</para>
+/// <para>Completing <see cref="Output"/> sends what is left, then shuts the write half (a socket's
+/// <c>shutdown(SHUT_WR)</c>, a pipe pair's write end closed): the peer reads the end of the stream while
+/// this side still receives. The peer's end of stream completes <see cref="Input"/>; a receive or send
+/// error completes it with the error (<c>SocketException</c>, <see cref="IOException"/>).
+/// <see cref="Abort"/> ends both at once; <see cref="DisposeAsync"/> ends them gracefully. Either way the
+/// AsyncFds are disposed (closing what they own) and nothing the kernel already accepted is lost.</para>
+/// </remarks>
+/// <example>
+/// <code>
+/// var fd = loop.Register(acceptedSocket, Interest.Readable | Interest.Writable);
+/// await using var connection = DescriptorPipe.Create(fd);
+/// while (true)
+/// {
+///     var read = await connection.Input.ReadAsync();
+///     foreach (var segment in read.Buffer) { await connection.Output.WriteAsync(segment); } // echo
+///     connection.Input.AdvanceTo(read.Buffer.End);
+///     if (read.IsCompleted) { break; }
+/// }
+/// </code>
+/// </example>
+public sealed class DescriptorPipe : IDuplexPipe, IAsyncDisposable
+{
+    private static readonly PinnedBlockMemoryPool SharedPool = new();
+
+    private readonly AsyncFd _reader;
+    private readonly AsyncFd _writer;
+    private readonly Pipe _input;
+    private readonly Pipe _output;
+    private readonly Task _receiving;
+    private readonly Task _sending;
+    private Exception? _abortReason;
+    private int _ended;
+
+    private DescriptorPipe(AsyncFd reader, AsyncFd writer, DescriptorPipeOptions options)
+    {
+        _reader = reader;
+        _writer = writer;
+        var pool = options.Pool ?? SharedPool;
+        var applicationScheduler = options.InlineScheduling ? PipeScheduler.Inline : PipeScheduler.ThreadPool;
+
+        // The receiver runs where the loop completes it: on the pool, the application can continue inline
+        // there (one hop in all); on an inline loop thread, it must hop unless inline scheduling is asked.
+        var inputReaderScheduler = reader.Loop.InlineContinuations ? applicationScheduler : PipeScheduler.Inline;
+        _input = new Pipe(new PipeOptions(pool, inputReaderScheduler, PipeScheduler.Inline, options.ReceivePauseThreshold, Resume(options.ReceivePauseThreshold, options.ReceiveResumeThreshold), options.MinimumSegmentSize, useSynchronizationContext: false));
+
+        // The sender runs inside the application's FlushAsync (no hop), as a synchronous send would.
+        _output = new Pipe(new PipeOptions(pool, PipeScheduler.Inline, applicationScheduler, options.SendPauseThreshold, Resume(options.SendPauseThreshold, options.SendResumeThreshold), options.MinimumSegmentSize, useSynchronizationContext: false));
+
+        _receiving = PipeReceiver.RunAsync(this, reader.Registration, _input.Writer, options.MinimumSegmentSize, options.WaitForDataBeforeAllocatingBuffer, reader.Loop.ShortReadDrains);
+        _sending = new PipeSender().RunAsync(this, writer.Registration, _output.Reader);
+        Completion = Task.WhenAll(_receiving, _sending);
+    }
+
+    /// <summary>What the descriptor received: read it, and <c>AdvanceTo</c> what was consumed.</summary>
+    public PipeReader Input => _input.Reader;
+
+    /// <summary>What to send: write, then <c>FlushAsync</c>; <c>Complete</c> to half-close.</summary>
+    public PipeWriter Output => _output.Writer;
+
+    /// <summary>Completes when both directions have ended (the receive and send loops are done).</summary>
+    public Task Completion { get; }
+
+    internal Exception? AbortReason => Volatile.Read(ref _abortReason);
+
+    /// <summary>A pipe over one descriptor that both receives and sends (a connected socket, a tty); it takes the AsyncFd over.</summary>
+    /// <exception cref="ArgumentNullException"><paramref name="fd"/> is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="fd"/> is not registered for both <see cref="Interest.Readable"/> and <see cref="Interest.Writable"/>.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A threshold or the segment size is not positive, or a resume threshold exceeds its pause threshold.</exception>
+    public static DescriptorPipe Create(AsyncFd fd, DescriptorPipeOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(fd);
+        return Create(fd, fd, options);
+    }
+
+    /// <summary>A pipe over a pair: <paramref name="reader"/> receives, <paramref name="writer"/> sends (the two ends of pipes to and from a child process); it takes both over.</summary>
+    /// <exception cref="ArgumentNullException">Either is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="reader"/> is not registered for <see cref="Interest.Readable"/>, or <paramref name="writer"/> not for <see cref="Interest.Writable"/>.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A threshold or the segment size is not positive, or a resume threshold exceeds its pause threshold.</exception>
+    public static DescriptorPipe Create(AsyncFd reader, AsyncFd writer, DescriptorPipeOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(reader);
+        ArgumentNullException.ThrowIfNull(writer);
+        options ??= new DescriptorPipeOptions();
+        Validate(options);
+        if ((reader.Interest & Interest.Readable) == 0 || (writer.Interest & Interest.Writable) == 0)
+        {
+            throw new ArgumentException($"The reader must be registered for Readable and the writer for Writable (got {reader.Interest} and {writer.Interest}).", nameof(reader));
+        }
+
+        reader.ValidateIo(Interest.Readable);
+        writer.ValidateIo(Interest.Writable);
+        return new DescriptorPipe(reader, writer, options);
+    }
+
+    /// <summary>
+    /// Ends both directions now: the application's pending and next reads of <see cref="Input"/> fail with
+    /// <paramref name="reason"/> (an <see cref="IOException"/> when null), its flushes of <see cref="Output"/>
+    /// complete, and the AsyncFds are disposed. Unsent data is dropped. Calling it again does nothing.
+    /// </summary>
+    public void Abort(Exception? reason = null)
+    {
+        if (Interlocked.Exchange(ref _ended, 1) != 0)
+        {
+            return;
+        }
+
+        Volatile.Write(ref _abortReason, reason ?? new IOException("The connection was aborted."));
+        _input.Writer.CancelPendingFlush();
+        _output.Reader.CancelPendingRead();
+        _reader.Dispose(); // pending awaits fail at once; the descriptor closes when no call is using it
+        _writer.Dispose();
+    }
+
+    /// <summary>
+    /// Ends gracefully: completes <see cref="Output"/> (if the application has not), waits until what was
+    /// flushed is sent and the write half shut, then stops receiving and disposes the AsyncFds.
+    /// Use <see cref="Abort"/> not to wait for a peer that does not read.
+    /// </summary>
+    public async ValueTask DisposeAsync()
+    {
+        await _output.Writer.CompleteAsync().ConfigureAwait(false);
+        await _sending.ConfigureAwait(false);
+        if (Interlocked.Exchange(ref _ended, 1) == 0)
+        {
+            _input.Writer.CancelPendingFlush();
+            _reader.Dispose();
+            _writer.Dispose();
+        }
+
+        await _receiving.ConfigureAwait(false);
+    }
+
+    /// <summary>The sender has handed everything to the kernel and the application completed its output: half-close.</summary>
+    internal void OutputDone()
+    {
+        if (!_writer.Registration.Io.TryShutdownWrite() && !ReferenceEquals(_writer, _reader))
+        {
+            _writer.Dispose(); // a pipe pair's write end: closing it is the end of the stream
+        }
+    }
+
+    /// <summary>The exception a loop completes its pipe with: the abort's reason once aborted (the disposed AsyncFd is its consequence).</summary>
+    internal Exception? ErrorFor(Exception e) =>
+        AbortReason is { } reason ? reason : e is ObjectDisposedException && Volatile.Read(ref _ended) != 0 ? null : e;
+
+    private static long Resume(long pause, long resume) => resume > 0 ? resume : pause / 2;
+
+    private static void Validate(DescriptorPipeOptions options)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.ReceivePauseThreshold, nameof(options.ReceivePauseThreshold));
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.SendPauseThreshold, nameof(options.SendPauseThreshold));
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.MinimumSegmentSize, nameof(options.MinimumSegmentSize));
+        ArgumentOutOfRangeException.ThrowIfNegative(options.ReceiveResumeThreshold, nameof(options.ReceiveResumeThreshold));
+        ArgumentOutOfRangeException.ThrowIfNegative(options.SendResumeThreshold, nameof(options.SendResumeThreshold));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(options.ReceiveResumeThreshold, options.ReceivePauseThreshold, nameof(options.ReceiveResumeThreshold));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(options.SendResumeThreshold, options.SendPauseThreshold, nameof(options.SendResumeThreshold));
+    }
+}

@@ -1,0 +1,42 @@
+using System.Buffers;
+
+namespace EporeX;
+
+/// <summary>How a <see cref="DescriptorPipe"/> buffers, schedules and closes.</summary>
+public sealed class DescriptorPipeOptions
+{
+    /// <summary>The pool the pipes take their segments from; null (the default) for one <see cref="PinnedBlockMemoryPool"/> shared by every pipe.</summary>
+    public MemoryPool<byte>? Pool { get; set; }
+
+    /// <summary>
+    /// Received bytes the application has not read yet at which receiving pauses (1 MiB by default):
+    /// the descriptor is then left unread, so the kernel's buffers fill and the peer is slowed down (TCP's
+    /// window closes). Memory held per connection stays under this plus one segment.
+    /// </summary>
+    public long ReceivePauseThreshold { get; set; } = 1024 * 1024;
+
+    /// <summary>Unread bytes under which receiving resumes (half of <see cref="ReceivePauseThreshold"/> by default, when 0).</summary>
+    public long ReceiveResumeThreshold { get; set; }
+
+    /// <summary>Unsent bytes at which the application's <c>Output.FlushAsync</c> waits (64 KiB by default).</summary>
+    public long SendPauseThreshold { get; set; } = 64 * 1024;
+
+    /// <summary>Unsent bytes under which a waiting <c>FlushAsync</c> resumes (half of <see cref="SendPauseThreshold"/> by default, when 0).</summary>
+    public long SendResumeThreshold { get; set; }
+
+    /// <summary>The smallest segment the receiver asks for (4,096 bytes: one block of the default pool).</summary>
+    public int MinimumSegmentSize { get; set; } = PinnedBlockMemoryPool.BlockSize;
+
+    /// <summary>
+    /// False (the default): the application's reads and flushes continue on the thread pool. True: they
+    /// continue where the data arrives (the loop thread when the loop runs continuations inline): one hop
+    /// fewer, and application code that must never block.
+    /// </summary>
+    public bool InlineScheduling { get; set; }
+
+    /// <summary>
+    /// Wait for the descriptor to be readable before taking a segment from the pool (true by default), so
+    /// an idle connection holds no buffer, at the price of one more readiness check per receive.
+    /// </summary>
+    public bool WaitForDataBeforeAllocatingBuffer { get; set; } = true;
+}
