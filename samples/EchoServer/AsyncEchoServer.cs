@@ -37,6 +37,8 @@ internal sealed class AsyncEchoServer : IAsyncDisposable
     private readonly bool _readAsync;
     private readonly bool _pipe;
     private readonly CancellationTokenSource _stop = new();
+    private readonly AcceptReserve _reserve = new();
+    private long _lastWarning = long.MinValue / 2;
     private int _handlers;
 
     public AsyncEchoServer(EventLoopOptions options, int port, bool readAsync = false, bool pipe = false)
@@ -98,11 +100,12 @@ internal sealed class AsyncEchoServer : IAsyncDisposable
         await _stop.CancelAsync().ConfigureAwait(false);
         _listenerFd.Dispose();
         _listener.Dispose();
+        _reserve.Dispose();
         await _loop.DisposeAsync().ConfigureAwait(false); // pending handler awaits end with ObjectDisposedException
         _stop.Dispose();
     }
 
-    /// <summary>Accepts every pending connection; false when accept said EAGAIN.</summary>
+    /// <summary>Accepts every pending connection; false when accept said EAGAIN (or the waiting ones were shed).</summary>
     private bool AcceptAll()
     {
         while (true)
@@ -121,12 +124,35 @@ internal sealed class AsyncEchoServer : IAsyncDisposable
 
                 continue;
             }
+            catch (SocketException e) when (AcceptReserve.IsExhaustion(e))
+            {
+                // The connections being served go on; the waiting ones get a clean close (AcceptReserve).
+                Warn(_reserve.Exhausted(_listener));
+                return false;
+            }
             catch (ObjectDisposedException)
             {
                 return true;
             }
 
+            if (!AcceptReserve.Admit(socket))
+            {
+                Warn(1); // it took one of the descriptors left to the runtime: closed
+                continue;
+            }
+
             _ = ServeAsync(socket); // runs on by itself; it catches everything it expects
+        }
+    }
+
+    /// <summary>Refused connections are logged one line a second at most, however many there are.</summary>
+    private void Warn(int refused)
+    {
+        var now = Environment.TickCount64;
+        if (now - _lastWarning >= 1000)
+        {
+            _lastWarning = now;
+            Console.Error.WriteLine($"echo server: warning: out of descriptors with {Connections} connections open; closed {refused} new connection(s)");
         }
     }
 

@@ -39,10 +39,12 @@ internal sealed class EchoLoop : IDisposable
     private readonly bool _edge;
     private readonly bool _shortReadDrains;
     private readonly PollMode _mode;
+    private readonly AcceptReserve _reserve = new();
     private Connection[] _connections = new Connection[64];
     private int[] _free = new int[64];
     private int _freeCount;
     private int _used;
+    private long _lastWarning = long.MinValue / 2;
     private volatile bool _stopping;
     private volatile bool _disposed;
 
@@ -144,6 +146,7 @@ internal sealed class EchoLoop : IDisposable
 
         _waker.Dispose();
         _listener.Dispose();
+        _reserve.Dispose();
         _poll.Dispose();
     }
 
@@ -322,8 +325,36 @@ internal sealed class EchoLoop : IDisposable
 
                 continue;
             }
+            catch (SocketException e) when (AcceptReserve.IsExhaustion(e))
+            {
+                OutOfDescriptors();
+                return;
+            }
+
+            if (!AcceptReserve.Admit(accepted))
+            {
+                Warn(1);
+                continue;
+            }
 
             Add(accepted);
+        }
+    }
+
+    /// <summary>
+    /// Accept ran out of descriptors: the connections being served go on; the waiting ones are closed
+    /// cleanly through the spare descriptor (<see cref="AcceptReserve"/>).
+    /// </summary>
+    private void OutOfDescriptors() => Warn(_reserve.Exhausted(_listener));
+
+    /// <summary>Refused connections are logged one line a second at most, however many there are.</summary>
+    private void Warn(int refused)
+    {
+        var now = Environment.TickCount64;
+        if (now - _lastWarning >= 1000)
+        {
+            _lastWarning = now;
+            Console.Error.WriteLine($"echo server: warning: out of descriptors with {_used - _freeCount} connections open; closed {refused} new connection(s)");
         }
     }
 

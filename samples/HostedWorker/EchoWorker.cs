@@ -11,7 +11,9 @@ namespace EporeX.Samples.HostedWorker;
 /// <summary>
 /// A TCP echo server on the Poll from DI: one thread waits, accepts, reads and writes back, and keeps
 /// what a full socket buffer refused until the socket is writable again. A Waker ends the wait when the
-/// host stops.
+/// host stops. When accept runs out of descriptors, the connections being served go on, the waiting
+/// and newcomers are closed cleanly while descriptors are short (<see cref="AcceptReserve"/>), and a
+/// warning is logged.
 /// </summary>
 internal sealed partial class EchoWorker(Poll poll, EchoEndpoint endpoint, ILogger<EchoWorker> logger) : BackgroundService
 {
@@ -19,6 +21,7 @@ internal sealed partial class EchoWorker(Poll poll, EchoEndpoint endpoint, ILogg
     private static readonly Token StopToken = new(1);
     private readonly Dictionary<Token, Connection> _connections = [];
     private readonly byte[] _buffer = new byte[16 * 1024];
+    private readonly AcceptReserve _reserve = new();
     private ulong _nextToken = 2;
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
@@ -63,6 +66,7 @@ internal sealed partial class EchoWorker(Poll poll, EchoEndpoint endpoint, ILogg
             }
 
             poll.Registry.Deregister(listener);
+            _reserve.Dispose();
         }
 
         Log.Stopped(logger);
@@ -80,6 +84,17 @@ internal sealed partial class EchoWorker(Poll poll, EchoEndpoint endpoint, ILogg
             catch (SocketException e) when (e.SocketErrorCode == SocketError.WouldBlock)
             {
                 return;
+            }
+            catch (SocketException e) when (AcceptReserve.IsExhaustion(e))
+            {
+                Log.OutOfDescriptors(logger, _connections.Count, _reserve.Exhausted(listener));
+                return;
+            }
+
+            if (!AcceptReserve.Admit(socket))
+            {
+                Log.OutOfDescriptors(logger, _connections.Count, 1); // it took one of the descriptors left to the runtime
+                continue;
             }
 
             socket.Blocking = false;
@@ -103,5 +118,8 @@ internal sealed partial class EchoWorker(Poll poll, EchoEndpoint endpoint, ILogg
 
         [LoggerMessage(EventId = 11, Level = LogLevel.Information, Message = "Echo server stopped")]
         public static partial void Stopped(ILogger logger);
+
+        [LoggerMessage(EventId = 12, Level = LogLevel.Warning, Message = "Out of descriptors with {Open} connections open: closed {Refused} new connection(s)")]
+        public static partial void OutOfDescriptors(ILogger logger, int open, int refused);
     }
 }

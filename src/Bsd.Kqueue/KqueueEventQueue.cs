@@ -293,7 +293,12 @@ public sealed unsafe class KqueueEventQueue : IEventQueue
         using var held = reference;
         var change = stackalloc ulong[KeventLayout.MaxWords];
         _layout.Write((byte*)change, ident, _platform.UserFilter!.Value, 0, NOTE_TRIGGER, udata);
-        if (Interop.Kqueue.Kevent(_platform, _kqueue.Fd, change, 1, null, 0, null) < 0)
+
+        // EINTR is tried again, not taken as done: libkqueue raises the trigger with a write(2) to the
+        // knote's eventfd and returns EINTR when that write was interrupted, before anything was raised
+        // (a lost wake, found by tests/EporeX.Tests/Faults). A repeated trigger costs nothing: triggers
+        // before a wait collapse into one event.
+        while (Interop.Kqueue.Kevent(_platform, _kqueue.Fd, change, 1, null, 0, null) < 0)
         {
             var errno = Errno.Last;
             if (errno != Errno.EINTR)

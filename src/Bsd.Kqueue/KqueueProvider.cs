@@ -13,7 +13,7 @@ public sealed class KqueueProvider : IEventQueueProvider
     /// <summary><c>kqueue</c>.</summary>
     public const string BackendName = "kqueue";
 
-    private static readonly Lazy<EventQueueSupport> Probe = new(ProbeOnce);
+    private static readonly SupportProbe Probe = new(ProbeOnce);
 
     /// <inheritdoc />
     public string Name => BackendName;
@@ -27,7 +27,7 @@ public sealed class KqueueProvider : IEventQueueProvider
     /// <inheritdoc />
     public IEventQueue Create() => new KqueueEventQueue();
 
-    private static EventQueueSupport ProbeOnce()
+    private static EventQueueSupport ProbeOnce(SupportProbe probe)
     {
         if (KqueuePlatform.Current is not { } platform)
         {
@@ -39,7 +39,8 @@ public sealed class KqueueProvider : IEventQueueProvider
             var kq = Interop.Kqueue.Create();
             if (kq < 0)
             {
-                return EventQueueSupport.Unsupported($"kqueue: kqueue() failed on {platform.Name} ({EventQueueErrors.Describe(Errno.Last)})");
+                var errno = Errno.Last;
+                return probe.Failed("kqueue()", errno, $"kqueue: kqueue() failed on {platform.Name} ({EventQueueErrors.Describe(errno)})");
             }
 
             Libc.Close(kq);

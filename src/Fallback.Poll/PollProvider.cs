@@ -13,7 +13,7 @@ public sealed class PollProvider : IEventQueueProvider
     /// <summary><c>poll</c>.</summary>
     public const string BackendName = "poll";
 
-    private static readonly Lazy<EventQueueSupport> Probe = new(ProbeOnce);
+    private static readonly SupportProbe Probe = new(ProbeOnce);
 
     /// <inheritdoc />
     public string Name => BackendName;
@@ -27,14 +27,14 @@ public sealed class PollProvider : IEventQueueProvider
     /// <inheritdoc />
     public IEventQueue Create() => new PollEventQueue();
 
-    private static unsafe EventQueueSupport ProbeOnce()
+    private static unsafe EventQueueSupport ProbeOnce(SupportProbe probe)
     {
         try
         {
             var error = Libc.OpenPipe(out var readEnd, out var writeEnd, nonBlocking: true);
             if (error != 0)
             {
-                return EventQueueSupport.Unsupported($"pipe failed ({EventQueueErrors.Describe(error)})");
+                return probe.Failed("pipe", error, $"pipe failed ({EventQueueErrors.Describe(error)})");
             }
 
             try

@@ -12,7 +12,7 @@ public sealed class EpollProvider : IEventQueueProvider
     /// <summary><c>epoll</c>.</summary>
     public const string BackendName = "epoll";
 
-    private static readonly Lazy<EventQueueSupport> Probe = new(ProbeOnce);
+    private static readonly SupportProbe Probe = new(ProbeOnce);
 
     /// <inheritdoc />
     public string Name => BackendName;
@@ -26,21 +26,23 @@ public sealed class EpollProvider : IEventQueueProvider
     /// <inheritdoc />
     public IEventQueue Create() => new EpollEventQueue();
 
-    private static EventQueueSupport ProbeOnce()
+    private static EventQueueSupport ProbeOnce(SupportProbe probe)
     {
         try
         {
             var epfd = Interop.Epoll.Create1(Interop.Epoll.EPOLL_CLOEXEC);
             if (epfd < 0)
             {
-                return EventQueueSupport.Unsupported($"epoll_create1 failed ({EventQueueErrors.Describe(Errno.Last)})");
+                var errno = Errno.Last;
+                return probe.Failed("epoll_create1", errno, $"epoll_create1 failed ({EventQueueErrors.Describe(errno)})");
             }
 
             Libc.Close(epfd);
             var efd = Interop.EventFd.Create(0, Interop.EventFd.EFD_CLOEXEC | Interop.EventFd.EFD_NONBLOCK);
             if (efd < 0)
             {
-                return EventQueueSupport.Unsupported($"eventfd failed ({EventQueueErrors.Describe(Errno.Last)})");
+                var errno = Errno.Last;
+                return probe.Failed("eventfd", errno, $"eventfd failed ({EventQueueErrors.Describe(errno)})");
             }
 
             Libc.Close(efd);

@@ -17,6 +17,7 @@ internal static class Errno
     public const int EEXIST = 17;
     public const int EFAULT = 14;
     public const int EINVAL = 22;
+    public const int ENFILE = 23;
     public const int EMFILE = 24;
     public const int EPIPE = 32;
 

@@ -35,16 +35,23 @@ internal sealed unsafe class WakePipe : IDisposable
 
     /// <summary>
     /// Writes one byte without blocking. A full pipe (EAGAIN) is already readable, which is all a wake
-    /// needs. After <see cref="Dispose"/> it does nothing: the write end is referenced across the write,
-    /// so a closed number that the kernel handed to someone else is never written.
+    /// needs, but EAGAIN is believed only once the read end is seen readable: a write refused while the
+    /// pipe is empty (a fault injected at the system call, found by tests/EporeX.Tests/Faults) would
+    /// otherwise be a lost wake, and for the poll(2) queue, whose notifier writes only once until the
+    /// waiter drains, every later wake lost with it. After <see cref="Dispose"/> it does nothing: both
+    /// ends are referenced across the calls, so a closed number that the kernel handed to someone else is
+    /// never used.
     /// </summary>
     public void Write()
     {
         try
         {
-            using var reference = new HandleReference(_write);
+            using var write = new HandleReference(_write);
+            using var read = new HandleReference(_read);
             byte one = 1;
-            Libc.WriteUninterrupted(_write.Fd, &one, 1);
+            while (Libc.WriteUninterrupted(_write.Fd, &one, 1) < 0 && Errno.Last == Errno.EAGAIN && !Libc.HasInput(_read.Fd))
+            {
+            }
         }
         catch (ObjectDisposedException)
         {
