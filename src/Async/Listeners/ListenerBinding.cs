@@ -116,6 +116,11 @@ internal static class ListenerBinding
                 socket.SetRawSocketOption(Libc.SOL_SOCKET, Libc.SO_REUSEADDR, BitConverter.GetBytes(1));
             }
 
+            if (endPoint is IPEndPoint { Address: var address } && address.Equals(IPAddress.IPv6Any))
+            {
+                socket.DualMode = true; // [::] takes IPv4 peers too, as Kestrel's Sockets transport binds it
+            }
+
             if (reusePort)
             {
                 var (level, name, _) = Libc.BalancingReusePort!.Value;

@@ -48,6 +48,7 @@ public sealed class DescriptorPipe : IDuplexPipe, IAsyncDisposable
     private readonly Pipe _output;
     private readonly Task _receiving;
     private readonly Task _sending;
+    private readonly Func<Exception, Exception>? _mapError;
     private Exception? _abortReason;
     private int _ended;
 
@@ -55,6 +56,8 @@ public sealed class DescriptorPipe : IDuplexPipe, IAsyncDisposable
     {
         _reader = reader;
         _writer = writer;
+        _mapError = options.MapError;
+        SendErrorsEndOutputQuietly = options.SendErrorsEndOutputQuietly;
         var pool = options.Pool ?? SharedPool;
         var applicationScheduler = options.InlineScheduling ? PipeScheduler.Inline : PipeScheduler.ThreadPool;
 
@@ -79,6 +82,15 @@ public sealed class DescriptorPipe : IDuplexPipe, IAsyncDisposable
 
     /// <summary>Completes when both directions have ended (the receive and send loops are done).</summary>
     public Task Completion { get; }
+
+    /// <summary>
+    /// Completes when receiving has ended: the peer's end of stream, a receive error, <see cref="Abort"/> or
+    /// <see cref="DisposeAsync"/> (the input pipe is then complete). It never faults. A server's
+    /// "connection closed" signal.
+    /// </summary>
+    public Task ReceiveCompletion => _receiving;
+
+    internal bool SendErrorsEndOutputQuietly { get; }
 
     internal Exception? AbortReason => Volatile.Read(ref _abortReason);
 
@@ -161,7 +173,9 @@ public sealed class DescriptorPipe : IDuplexPipe, IAsyncDisposable
 
     /// <summary>The exception a loop completes its pipe with: the abort's reason once aborted (the disposed AsyncFd is its consequence).</summary>
     internal Exception? ErrorFor(Exception e) =>
-        AbortReason is { } reason ? reason : e is ObjectDisposedException && Volatile.Read(ref _ended) != 0 ? null : e;
+        AbortReason is { } reason ? reason
+        : e is ObjectDisposedException && Volatile.Read(ref _ended) != 0 ? null
+        : _mapError is null ? e : _mapError(e);
 
     private static long Resume(long pause, long resume) => resume > 0 ? resume : pause / 2;
 

@@ -1,3 +1,4 @@
+using System;
 using System.Buffers;
 
 namespace EporeX;
@@ -39,4 +40,17 @@ public sealed class DescriptorPipeOptions
     /// an idle connection holds no buffer, at the price of one more readiness check per receive.
     /// </summary>
     public bool WaitForDataBeforeAllocatingBuffer { get; set; } = true;
+
+    /// <summary>
+    /// A transport's own exception types (Kestrel's <c>ConnectionResetException</c>…): maps the error a
+    /// receive or send failed with to the one the application sees. Null: the error as raised.
+    /// </summary>
+    internal Func<Exception, Exception>? MapError { get; set; }
+
+    /// <summary>
+    /// True: a failed send completes <see cref="DescriptorPipe.Output"/> without the error (the
+    /// application's flush reports completion, as Kestrel's transports do) and the error reaches the
+    /// application through <see cref="DescriptorPipe.Input"/> only. False: the flush throws it too.
+    /// </summary>
+    internal bool SendErrorsEndOutputQuietly { get; set; }
 }

@@ -58,6 +58,6 @@ internal sealed class PipeSender
             owner.Abort(error); // a failed send ends the connection: the receive side too
         }
 
-        await reader.CompleteAsync(error).ConfigureAwait(false);
+        await reader.CompleteAsync(owner.SendErrorsEndOutputQuietly ? null : error).ConfigureAwait(false);
     }
 }

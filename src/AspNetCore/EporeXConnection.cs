@@ -1,0 +1,120 @@
+using System;
+using System.Buffers;
+using System.Collections.Generic;
+using System.IO.Pipelines;
+using System.Net;
+using System.Net.Sockets;
+using System.Threading;
+using System.Threading.Tasks;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Connections.Features;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Logging;
+
+namespace EporeX.AspNetCore;
+
+/// <summary>
+/// One accepted connection as Kestrel sees it: its <see cref="DescriptorPipe"/> as the transport, and the
+/// features Kestrel and middleware read (id, items, memory pool, end points, the socket, the closed token,
+/// abort). Kestrel adds its own features (heartbeat, lifetime notification) to <see cref="Features"/>.
+/// </summary>
+internal sealed class EporeXConnection : ConnectionContext,
+    IConnectionIdFeature, IConnectionTransportFeature, IConnectionItemsFeature, IMemoryPoolFeature,
+    IConnectionLifetimeFeature, IConnectionEndPointFeature, IConnectionSocketFeature
+{
+    private readonly DescriptorPipe _pipe;
+    private readonly CancellationTokenSource _closed = new();
+    private readonly Task _closedFired;
+    private readonly ILogger _logger;
+    private readonly long _idNumber;
+    private string? _id;
+    private IDictionary<object, object?>? _items;
+
+    public EporeXConnection(AcceptedConnection accepted, DescriptorPipeOptions pipeOptions, MemoryPool<byte> pool, ILogger logger)
+    {
+        Socket = accepted.Socket;
+        LocalEndPoint = Socket.LocalEndPoint;
+        RemoteEndPoint = Socket.RemoteEndPoint;
+        MemoryPool = pool;
+        _logger = logger;
+        _idNumber = ConnectionIds.Next();
+        _pipe = DescriptorPipe.Create(accepted.Fd, pipeOptions); // from here the pipe owns the socket
+        Transport = _pipe;
+        ConnectionClosed = _closed.Token;
+
+        Features = new FeatureCollection();
+        Features.Set<IConnectionIdFeature>(this);
+        Features.Set<IConnectionTransportFeature>(this);
+        Features.Set<IConnectionItemsFeature>(this);
+        Features.Set<IMemoryPoolFeature>(this);
+        Features.Set<IConnectionLifetimeFeature>(this);
+        Features.Set<IConnectionEndPointFeature>(this);
+        Features.Set<IConnectionSocketFeature>(this);
+
+        _closedFired = FireClosedAsync();
+    }
+
+    public override string ConnectionId
+    {
+        get => _id ??= ConnectionIds.Format(_idNumber);
+        set => _id = value;
+    }
+
+    public override IFeatureCollection Features { get; }
+
+    public override IDictionary<object, object?> Items
+    {
+        get => _items ??= new ConnectionItems();
+        set => _items = value;
+    }
+
+    public override IDuplexPipe Transport { get; set; }
+
+    public override CancellationToken ConnectionClosed { get; set; }
+
+    public override EndPoint? LocalEndPoint { get; set; }
+
+    public override EndPoint? RemoteEndPoint { get; set; }
+
+    public MemoryPool<byte> MemoryPool { get; }
+
+    public Socket Socket { get; }
+
+    /// <summary>Ends the connection now: Kestrel's reads fail with <paramref name="abortReason"/>, unsent data is dropped.</summary>
+    public override void Abort(ConnectionAbortedException abortReason)
+    {
+        // Kestrel passes null at times (an output producer ending without an error), whatever the signature says.
+        abortReason ??= new ConnectionAbortedException("The connection was aborted.");
+        ConnectionLog.Aborted(_logger, ConnectionId, abortReason.Message);
+        _pipe.Abort(abortReason);
+    }
+
+    /// <summary>
+    /// Kestrel is done with the connection: what it flushed is sent, the write half shut, then the socket
+    /// closed (as the Sockets transport: its end, then Shutdown(Both) and Dispose). Waits for the
+    /// <see cref="ConnectionClosed"/> callbacks before it disposes the token.
+    /// </summary>
+    public override async ValueTask DisposeAsync()
+    {
+        await _pipe.Input.CompleteAsync().ConfigureAwait(false);
+        await _pipe.DisposeAsync().ConfigureAwait(false);
+        await _closedFired.ConfigureAwait(false);
+        _closed.Dispose();
+        await base.DisposeAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>Fires <see cref="ConnectionClosed"/> once receiving has ended (the peer's end, an error, an abort).</summary>
+    private async Task FireClosedAsync()
+    {
+        // Its callbacks are middleware code: run them on the pool, never on a loop thread.
+        await _pipe.ReceiveCompletion.ConfigureAwait(ConfigureAwaitOptions.ForceYielding);
+        try
+        {
+            _closed.Cancel();
+        }
+        catch (Exception e)
+        {
+            ConnectionLog.ClosedCallbackFailed(_logger, e, ConnectionId);
+        }
+    }
+}
