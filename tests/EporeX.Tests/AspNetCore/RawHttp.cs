@@ -101,7 +101,7 @@ internal sealed class RawHttp : IDisposable
             int n;
             try
             {
-                n = await Socket.ReceiveAsync(_buffer).AsTask().WaitAsync(Waiting.Long);
+                n = await Socket.ReceiveAsync(_buffer.AsMemory()).AsTask().WaitAsync(Waiting.Long);
             }
             catch (SocketException e) when (e.SocketErrorCode == SocketError.ConnectionReset)
             {
@@ -149,7 +149,7 @@ internal sealed class RawHttp : IDisposable
 
     private async Task FillAsync()
     {
-        var n = await Socket.ReceiveAsync(_buffer).AsTask().WaitAsync(Waiting.Long);
+        var n = await Socket.ReceiveAsync(_buffer.AsMemory()).AsTask().WaitAsync(Waiting.Long);
         if (n == 0)
         {
             throw new EndOfStreamException("the server ended the connection before the answer was complete");
