@@ -96,7 +96,8 @@ public sealed class RawHttpTests
         using (var http = await RawHttp.ConnectAsync(host.EndPoint))
         {
             await http.SendAsync(RawHttp.Get("/abort"));
-            await Assert.ThrowsAnyAsync<Exception>(http.ReadAnswerAsync); // the chunked answer never ends: EOF or reset
+            var ended = await Assert.ThrowsAnyAsync<Exception>(http.ReadAnswerAsync); // the chunked answer never ends
+            Assert.True(ended is System.IO.EndOfStreamException or SocketException, $"the connection did not end: {ended}");
         }
 
         using var later = await RawHttp.ConnectAsync(host.EndPoint);
