@@ -20,7 +20,7 @@
 #   anything else    passed to run.sh as is (e.g. -r 9, -d 5, --servers c-epoll,c-poll).
 #
 # Examples:
-#   bench/run-peers.sh -r 9                      # the README table
+#   bench/run-peers.sh -r 9                      # the tables of docs/articles/performance.md
 #   bench/run-peers.sh -r 3 --syscalls           # system calls per message
 #   bench/run-peers.sh --backends epoll --servers c-epoll,c-epoll-drain,rust-mio -r 5
 #   bench/run-peers.sh --aot -r 9                # the table with the NativeAOT row

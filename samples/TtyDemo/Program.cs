@@ -6,7 +6,7 @@ using EporeX.Samples.TtyDemo;
 // /dev/ttyUSB0 would be) through an EporeX AsyncFd; an echo peer plays the device on the master end.
 // It shows a line read that times out, one the caller cancels, and the next lines still read whole; then
 // the round-trip latency of a short line, beside System.IO.Ports.SerialPort opened on the same pty.
-// Default: 1,000 round trips per reader (a few seconds); --measure [N] for the README's 10,000.
+// Default: 1,000 round trips per reader (a few seconds); --measure [N] for the 10,000 of docs/articles/performance.md.
 var roundTrips = 1_000;
 string? backend = null;
 for (var i = 0; i < args.Length; i++)

@@ -3,8 +3,8 @@ using System;
 namespace EporeX;
 
 /// <summary>
-/// What an <see cref="Event"/> reports, with mio's meanings. The README's event-flag table gives, per
-/// backend, which kernel flags produce each bit.
+/// What an <see cref="Event"/> reports, with mio's meanings. The event-flag table of the manual's backends
+/// article (docs/articles/backends.md) gives, per backend, which kernel flags produce each bit.
 /// </summary>
 [Flags]
 public enum Readiness : ushort

@@ -47,9 +47,10 @@ internal sealed record KqueuePlatform(
 
     /// <summary>
     /// libkqueue's include/sys/event.h on Linux: macOS's offsets, FreeBSD's USER −11. An emulation over
-    /// epoll with differences from a BSD kernel that the backend works around (README: "kqueue on Linux
-    /// (libkqueue)"): its EVFILT_READ reports a regular file only while the offset is short of its end,
-    /// and then never again (src/linux/read.c), so regular files are refused as epoll refuses them.
+    /// epoll with differences from a BSD kernel that the backend works around (docs/articles/backends.md:
+    /// "kqueue on Linux (libkqueue)"): its EVFILT_READ reports a regular file only while the offset is
+    /// short of its end, and then never again (src/linux/read.c), so regular files are refused as epoll
+    /// refuses them.
     /// </summary>
     public static readonly KqueuePlatform LibKqueue = new("Linux (libkqueue)", KeventLayout.Compact, ReadFilter: -1, WriteFilter: -2, UserFilter: -11, ReadExtraFlags: 0, ReadExtraFflags: 0, SizeTCounts: false, KqueueSourceFilters.LibKqueue)
     {

@@ -9,7 +9,7 @@ using Microsoft.Win32.SafeHandles;
 
 namespace EporeX.Tests.Async;
 
-/// <summary>Every row of the README's error table for the async layer, on every backend.</summary>
+/// <summary>Every row of the error table (docs/articles/errors.md) for the async layer, on every backend.</summary>
 public sealed class AsyncBadInputTests
 {
     [Fact]

@@ -11,7 +11,7 @@ namespace EporeX.Tests.Conformance;
 /// Rules a mio/tokio/polling user relies on, the same on every backend: a new token replaces the old at
 /// once in every mode, a oneshot registration that has fired is still registered, a long timeout is
 /// honoured, and a peer's shutdown is read-closed whatever else is watched. Each was broken on kqueue
-/// over libkqueue before the backend worked around it (README: "kqueue on Linux (libkqueue)").
+/// over libkqueue before the backend worked around it (docs/articles/backends.md: "kqueue on Linux (libkqueue)").
 /// </summary>
 public sealed class RegistrationRulesTests
 {

@@ -4,7 +4,7 @@ using Xunit.Abstractions;
 
 namespace EporeX.Tests.Faults;
 
-/// <summary>What every fault case must show, whatever the fault: see README, "Faults survived".</summary>
+/// <summary>What every fault case must show, whatever the fault: see docs/articles/reliability.md, "Faults survived".</summary>
 internal static class FaultAssertions
 {
     /// <summary>

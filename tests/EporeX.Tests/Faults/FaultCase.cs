@@ -5,7 +5,7 @@ namespace EporeX.Tests.Faults;
 /// the injection (<c>error=…:when=…</c>, <c>delay_enter=…</c>, <c>retval=…</c>), and the errno values the
 /// scenario must meet as typed refusals (none: every call must succeed, the fault being absorbed).
 /// </summary>
-/// <param name="Fault">The fault's name, the first column of README's "Faults survived" table.</param>
+/// <param name="Fault">The fault's name, the first column of the "Faults survived" table (docs/articles/reliability.md).</param>
 /// <param name="Backend">epoll, kqueue or poll.</param>
 /// <param name="Scenario">The driver's <c>--scenario</c>.</param>
 /// <param name="Syscalls">strace's syscall set, comma-separated.</param>

@@ -7,7 +7,7 @@ namespace EporeX.Tests.Faults;
 /// The fault matrix: fault × backend, each cell a <see cref="FaultCase"/>. kqueue runs over libkqueue, so
 /// its system calls are libkqueue's (epoll_wait for kevent, eventfd2 for EVFILT_USER, timerfd_create for
 /// EVFILT_TIMER…). A cell is absent where the backend makes no such call (pipe2 on epoll; epoll_create1 and
-/// eventfd2 on poll(2)), or where libkqueue itself loses the event (see README, "Faults survived").
+/// eventfd2 on poll(2)), or where libkqueue itself loses the event (see docs/articles/reliability.md, "Faults survived").
 /// </summary>
 /// <remarks>
 /// Choosing <c>when=</c>: strace counts it per thread (tried: two threads' second pipe2 are both refused

@@ -8,7 +8,7 @@ using Microsoft.Win32.SafeHandles;
 namespace EporeX.Tests.Reliability;
 
 /// <summary>
-/// The rows of the README's errors table that Conformance/BadInputTests does not already check, so that
+/// The rows of the errors table (docs/articles/errors.md) that Conformance/BadInputTests does not already check, so that
 /// every row is backed by a test.
 /// </summary>
 public sealed class ErrorTableTests

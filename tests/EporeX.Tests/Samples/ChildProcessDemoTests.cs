@@ -10,8 +10,8 @@ namespace EporeX.Tests.Samples;
 /// The child-process sample, in-process on every backend with its quick script (a, 0.2 s, b, 2.5 s, c; a
 /// 1.5 s per-line timeout): through AsyncFd the timeout really ends the read and the next line is still
 /// read; through a FileStream over the same kind of pipe (dotnet/runtime#127594) the read goes on until
-/// the child writes again. If a runtime fixes #127594, the FileStream assertion fails: the README's
-/// statement is then out of date.
+/// the child writes again. If a runtime fixes #127594, the FileStream assertion fails: the
+/// statement of docs/articles/async.md ("A per-line timeout that really cancels") is then out of date.
 /// </summary>
 public sealed class ChildProcessDemoTests
 {

@@ -108,7 +108,7 @@ internal sealed class SwapScenario
             pw.Dispose();
             _registry.Reregister(pr, new Token(6), Interest.Readable);
             // epoll and poll(2) report the hang-up as WriteClosed too; kqueue watches only EVFILT_READ here,
-            // and WriteClosed is EV_EOF on EVFILT_WRITE (README, event flags per backend; mio alike).
+            // and WriteClosed is EV_EOF on EVFILT_WRITE (docs/articles/backends.md, "Event flags, per backend"; mio alike).
             Wait("pipe's writer gone, reader rearmed as level", Arrives, Readiness.WriteClosed, 6);
             pr.Dispose();
             Wait("registered pipe SafeHandle disposed: forgotten", Quiet);
