@@ -1,4 +1,6 @@
 using System;
+using System.IO.Pipelines;
+using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -30,7 +32,16 @@ internal static class TestApp
             long mismatch = -1;
             while (true)
             {
-                var read = await context.Request.BodyReader.ReadAsync(context.RequestAborted);
+                ReadResult read;
+                try
+                {
+                    read = await context.Request.BodyReader.ReadAsync(context.RequestAborted);
+                }
+                catch (Exception e) when (e is ConnectionResetException or OperationCanceledException)
+                {
+                    return; // the client left mid-upload: an app handles it, or Kestrel logs it as the app's error
+                }
+
                 foreach (var segment in read.Buffer)
                 {
                     if (mismatch < 0)
