@@ -1,7 +1,8 @@
 using System;
 using System.IO.Pipelines;
-using Microsoft.AspNetCore.Connections;
+using System.Threading.Tasks;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 
@@ -26,41 +27,7 @@ internal static class TestApp
         });
 
         // Reads the whole body and answers "<length> <first offset that breaks the pattern, or -1>".
-        app.MapPost("/check", async context =>
-        {
-            long length = 0;
-            long mismatch = -1;
-            while (true)
-            {
-                ReadResult read;
-                try
-                {
-                    read = await context.Request.BodyReader.ReadAsync(context.RequestAborted);
-                }
-                catch (Exception e) when (e is ConnectionResetException or OperationCanceledException)
-                {
-                    return; // the client left mid-upload: an app handles it, or Kestrel logs it as the app's error
-                }
-
-                foreach (var segment in read.Buffer)
-                {
-                    if (mismatch < 0)
-                    {
-                        mismatch = Pattern.FirstMismatch(segment.Span, length);
-                    }
-
-                    length += segment.Length;
-                }
-
-                context.Request.BodyReader.AdvanceTo(read.Buffer.End);
-                if (read.IsCompleted)
-                {
-                    break;
-                }
-            }
-
-            await context.Response.WriteAsync($"{length} {mismatch}");
-        });
+        app.MapPost("/check", CheckBodyAsync);
 
         // n bytes of Pattern, in 64 KiB writes.
         app.MapGet("/bytes/{n:long}", async context =>
@@ -102,6 +69,43 @@ internal static class TestApp
             await context.Response.Body.FlushAsync();
             context.Abort();
         });
+    }
+
+    /// <summary>Reads the whole body and answers "&lt;length&gt; &lt;first offset that breaks the pattern, or -1&gt;".</summary>
+    public static async Task CheckBodyAsync(HttpContext context)
+    {
+        long length = 0;
+        long mismatch = -1;
+        while (true)
+        {
+            ReadResult read;
+            try
+            {
+                read = await context.Request.BodyReader.ReadAsync(context.RequestAborted);
+            }
+            catch (Exception e) when (e is ConnectionResetException or OperationCanceledException)
+            {
+                return; // the client left mid-upload: an app handles it, or Kestrel logs it as the app's error
+            }
+
+            foreach (var segment in read.Buffer)
+            {
+                if (mismatch < 0)
+                {
+                    mismatch = Pattern.FirstMismatch(segment.Span, length);
+                }
+
+                length += segment.Length;
+            }
+
+            context.Request.BodyReader.AdvanceTo(read.Buffer.End);
+            if (read.IsCompleted)
+            {
+                break;
+            }
+        }
+
+        await context.Response.WriteAsync($"{length} {mismatch}");
     }
 }
 
