@@ -66,8 +66,10 @@ public sealed class DescriptorPipe : IDuplexPipe, IAsyncDisposable
         var inputReaderScheduler = reader.Loop.InlineContinuations ? applicationScheduler : PipeScheduler.Inline;
         _input = new Pipe(new PipeOptions(pool, inputReaderScheduler, PipeScheduler.Inline, options.ReceivePauseThreshold, Resume(options.ReceivePauseThreshold, options.ReceiveResumeThreshold), options.MinimumSegmentSize, useSynchronizationContext: false));
 
-        // The sender runs inside the application's FlushAsync (no hop), as a synchronous send would.
-        _output = new Pipe(new PipeOptions(pool, PipeScheduler.Inline, applicationScheduler, options.SendPauseThreshold, Resume(options.SendPauseThreshold, options.SendResumeThreshold), options.MinimumSegmentSize, useSynchronizationContext: false));
+        // The sender runs inside the application's FlushAsync (no hop), as a synchronous send would, or,
+        // deferred, after it: flushes made meanwhile join the same sendmsg.
+        var senderScheduler = options.DeferSends ? PipeScheduler.ThreadPool : PipeScheduler.Inline;
+        _output = new Pipe(new PipeOptions(pool, senderScheduler, applicationScheduler, options.SendPauseThreshold, Resume(options.SendPauseThreshold, options.SendResumeThreshold), options.MinimumSegmentSize, useSynchronizationContext: false));
 
         _receiving = PipeReceiver.RunAsync(this, reader.Registration, _input.Writer, options.MinimumSegmentSize, options.WaitForDataBeforeAllocatingBuffer, reader.Loop.ShortReadDrains);
         _sending = new PipeSender().RunAsync(this, writer.Registration, _output.Reader);

@@ -36,6 +36,14 @@ public sealed class DescriptorPipeOptions
     public bool InlineScheduling { get; set; }
 
     /// <summary>
+    /// False (the default): the send runs inside the application's <c>FlushAsync</c>, one system call per
+    /// flush. True: the send is queued to the thread pool and runs once the flushing code has moved on, so
+    /// flushes made in quick succession (an HTTP response's head, body and end; pipelined answers) leave in
+    /// one <c>sendmsg</c>, as Kestrel's Sockets transport does, at the price of one work item per send.
+    /// </summary>
+    public bool DeferSends { get; set; }
+
+    /// <summary>
     /// Wait for the descriptor to be readable before taking a segment from the pool (true by default), so
     /// an idle connection holds no buffer, at the price of one more readiness check per receive.
     /// </summary>
