@@ -16,7 +16,9 @@
 # on CPU 0. The configurations alternate within each repetition (a fresh server each time, warmed up with
 # 2 s of wrk); each line is the median over the repetitions, and errors are summed over them:
 #   ROW <config> <scenario> req_s=<median> cpu_us_per_req=<median server CPU µs per request> p99_ms=<median p99> errors=<non-2xx + socket errors>
-# Server CPU is utime + stime from /proc/PID/stat over the measured seconds.
+# Server CPU is utime + stime from /proc/PID/stat over the measured seconds. A p99 of 0 (wrk's
+# histogram losing a pipelined run's upper percentiles) is left out of that median; p99_ms=nan when
+# no run had one.
 set -euo pipefail
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 REPS=5
@@ -88,7 +90,10 @@ for ((rep = 1; rep <= REPS; rep++)); do
             after=$(awk '{print $14 + $15}' /proc/$pid/stat)
             cpu_us=$(awk -v t=$((after - before)) -v k="$TICK" -v n="$requests" 'BEGIN { printf "%.2f", (n > 0 ? t / k * 1e6 / n : 0) }')
             echo "rep $rep/$REPS  $config  $scenario  req_s=$rate  cpu_us_per_req=$cpu_us  p99_ms=$p99  errors=$errors" >&2
-            RPS[$config.$scenario]+="$rate "; CPU[$config.$scenario]+="$cpu_us "; P99[$config.$scenario]+="$p99 "
+            RPS[$config.$scenario]+="$rate "; CPU[$config.$scenario]+="$cpu_us "
+            # wrk 4.1 sometimes prints 0.00us for the upper percentiles of a pipelined run (its histogram
+            # loses them): such a run has no p99, and the median is over the runs that have one.
+            awk -v p="$p99" 'BEGIN { exit !(p > 0) }' && P99[$config.$scenario]+="$p99 "
             ERR[$config.$scenario]=$((${ERR[$config.$scenario]:-0} + errors))
         done
         kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null || true
@@ -96,11 +101,13 @@ for ((rep = 1; rep <= REPS; rep++)); do
     done
 done
 
-median() { tr ' ' '\n' | sed '/^$/d' | sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
+median() { tr ' ' '\n' | sed '/^$/d' | sort -g | awk '{a[NR]=$1} END {print NR == 0 ? "nan" : (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
 for scenario in "${SCENARIOS[@]}"; do
     for config in "${CONFIGS[@]}"; do
         key=$config.$scenario
-        printf 'ROW %s %s req_s=%.0f cpu_us_per_req=%.2f p99_ms=%.2f errors=%d\n' "$config" "$scenario" \
-            "$(median <<<"${RPS[$key]}")" "$(median <<<"${CPU[$key]}")" "$(median <<<"${P99[$key]}")" "${ERR[$key]}"
+        p99=$(median <<<"${P99[$key]:-}")
+        [[ $p99 == nan ]] || p99=$(printf '%.2f' "$p99")
+        printf 'ROW %s %s req_s=%.0f cpu_us_per_req=%.2f p99_ms=%s errors=%d\n' "$config" "$scenario" \
+            "$(median <<<"${RPS[$key]}")" "$(median <<<"${CPU[$key]}")" "$p99" "${ERR[$key]}"
     done
 done

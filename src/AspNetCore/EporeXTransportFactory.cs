@@ -107,7 +107,7 @@ public sealed class EporeXTransportFactory : IConnectionListenerFactory, IConnec
             SendPauseThreshold = _options.SendPauseThreshold,
             MinimumSegmentSize = Math.Min(pool.MaxBufferSize, PinnedBlockMemoryPool.BlockSize),
             InlineScheduling = _options.InlineScheduling,
-            DeferSends = !_options.InlineScheduling,
+            DeferSends = true,
             MapError = TransportErrors.Map,
             SendErrorsEndOutputQuietly = true,
         };

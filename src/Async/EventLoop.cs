@@ -1,5 +1,7 @@
 using System;
+using System.Collections.Generic;
 using System.Diagnostics;
+using System.IO.Pipelines;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using System.Threading;
@@ -43,6 +45,7 @@ public sealed class EventLoop : IDisposable, IAsyncDisposable
     private readonly Events _events;
     private readonly Thread _thread;
     private readonly RegistrationTable _table = new();
+    private readonly List<(Action<object?> Work, object? State)> _endOfDispatch = []; // loop thread only
     private readonly ClosedBehindWatch _watch;
     private int _disposed;
     private volatile bool _stopping;
@@ -137,6 +140,12 @@ public sealed class EventLoop : IDisposable, IAsyncDisposable
     internal bool ShortReadDrains => Backend is "epoll" or "poll" || (Backend == "kqueue" && !OperatingSystem.IsLinux());
 
     internal Registry Registry => _poll.Registry;
+
+    /// <summary>
+    /// A scheduler that, on the loop thread, runs work once the events of the current wait have all been
+    /// dispatched (and, anywhere else, at once): what the handlers of one wait flush leaves together.
+    /// </summary>
+    internal PipeScheduler EndOfDispatch => field ??= new EndOfDispatchScheduler(this);
 
     /// <summary>EventLoopGroup metrics: the waits this loop's thread has completed.</summary>
     internal long Waits => Volatile.Read(ref _waits);
@@ -325,10 +334,34 @@ public sealed class EventLoop : IDisposable, IAsyncDisposable
                 }
             }
 
+            // Work may defer more work (a send resumes a flush, whose handler flushes again): run it all.
+            for (var i = 0; i < _endOfDispatch.Count; i++)
+            {
+                var (work, state) = _endOfDispatch[i];
+                work(state);
+            }
+
+            _endOfDispatch.Clear();
+
             if (_watch.IsActive && Stopwatch.GetElapsedTime(lastSweep) >= ClosedBehindWatch.Interval)
             {
                 lastSweep = Stopwatch.GetTimestamp();
                 FailClosedBehind();
+            }
+        }
+    }
+
+    private sealed class EndOfDispatchScheduler(EventLoop loop) : PipeScheduler
+    {
+        public override void Schedule(Action<object?> action, object? state)
+        {
+            if (loop.IsLoopThread)
+            {
+                loop._endOfDispatch.Add((action, state));
+            }
+            else
+            {
+                action(state);
             }
         }
     }

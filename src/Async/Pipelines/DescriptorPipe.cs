@@ -67,8 +67,11 @@ public sealed class DescriptorPipe : IDuplexPipe, IAsyncDisposable
         _input = new Pipe(new PipeOptions(pool, inputReaderScheduler, PipeScheduler.Inline, options.ReceivePauseThreshold, Resume(options.ReceivePauseThreshold, options.ReceiveResumeThreshold), options.MinimumSegmentSize, useSynchronizationContext: false));
 
         // The sender runs inside the application's FlushAsync (no hop), as a synchronous send would, or,
-        // deferred, after it: flushes made meanwhile join the same sendmsg.
-        var senderScheduler = options.DeferSends ? PipeScheduler.ThreadPool : PipeScheduler.Inline;
+        // deferred, after it: flushes made meanwhile join the same sendmsg. On an inline loop the deferred
+        // send stays on the loop thread, after the wait's events are handled; elsewhere it is a work item.
+        var senderScheduler = !options.DeferSends ? PipeScheduler.Inline
+            : writer.Loop.InlineContinuations ? writer.Loop.EndOfDispatch
+            : PipeScheduler.ThreadPool;
         _output = new Pipe(new PipeOptions(pool, senderScheduler, applicationScheduler, options.SendPauseThreshold, Resume(options.SendPauseThreshold, options.SendResumeThreshold), options.MinimumSegmentSize, useSynchronizationContext: false));
 
         _receiving = PipeReceiver.RunAsync(this, reader.Registration, _input.Writer, options.MinimumSegmentSize, options.WaitForDataBeforeAllocatingBuffer, reader.Loop.ShortReadDrains);

@@ -37,9 +37,11 @@ public sealed class DescriptorPipeOptions
 
     /// <summary>
     /// False (the default): the send runs inside the application's <c>FlushAsync</c>, one system call per
-    /// flush. True: the send is queued to the thread pool and runs once the flushing code has moved on, so
-    /// flushes made in quick succession (an HTTP response's head, body and end; pipelined answers) leave in
-    /// one <c>sendmsg</c>, as Kestrel's Sockets transport does, at the price of one work item per send.
+    /// flush. True: the send runs once the flushing code has moved on, so flushes made in quick succession
+    /// (an HTTP response's head, body and end; answers to pipelined requests) leave in one <c>sendmsg</c>:
+    /// on a loop that runs continuations inline, on the loop thread after every event of the current wait
+    /// has been handled (what kestrel-linux-transport called deferred sends); otherwise as a thread-pool
+    /// work item, as Kestrel's Sockets transport does.
     /// </summary>
     public bool DeferSends { get; set; }
 

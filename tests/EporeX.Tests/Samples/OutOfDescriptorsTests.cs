@@ -1,7 +1,6 @@
 using System;
 using System.Collections.Generic;
 using System.Diagnostics;
-using System.IO;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
@@ -169,7 +168,7 @@ public sealed partial class OutOfDescriptorsTests(ITestOutputHelper output)
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, $"{words[0]}.dll"));
+        start.ArgumentList.Add(SampleBinaries.Dll(words[0]));
         if (words[0] == "EchoServer")
         {
             start.ArgumentList.Add("--port");
