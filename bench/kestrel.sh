@@ -14,7 +14,7 @@
 #   close      GET /plaintext with "Connection: close": a new connection per request
 # The server runs on CPU 1 (so ProcessorCount is 1: one I/O queue for Sockets, one loop for EporeX), wrk
 # on CPU 0. The configurations alternate within each repetition (a fresh server each time, warmed up with
-# 2 s of wrk); each line is the median over the repetitions, and errors are summed over them:
+# 12 s of wrk); each line is the median over the repetitions, and errors are summed over them:
 #   ROW <config> <scenario> req_s=<median> cpu_us_per_req=<median server CPU µs per request> p99_ms=<median p99> errors=<non-2xx + socket errors>
 # Server CPU is utime + stime from /proc/PID/stat over the measured seconds. A p99 of 0 (wrk's
 # histogram losing a pipelined run's upper percentiles) is left out of that median; p99_ms=nan when
@@ -82,8 +82,12 @@ for ((rep = 1; rep <= REPS; rep++)); do
         env "${env[@]}" DOTNET_gcServer=0 taskset -c 1 dotnet "$DLL" "${args[@]}" >/dev/null 2>&1 &
         pid=$!
         for _ in $(seq 200); do (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null && break; sleep 0.05; done
-        load plaintext "$port" 2 >/dev/null # warm-up: JIT tiers, pools
-        load json "$port" 1 >/dev/null
+        # Warm-up, 12 s: on one saturated CPU the JIT's tiering (tier 0, PGO instrumentation, tier 1) takes
+        # seconds, and EporeX is not ReadyToRun-compiled as the framework's Sockets transport is: a short
+        # warm-up measures EporeX's tier-0 code against Sockets' precompiled code.
+        load plaintext "$port" 6 >/dev/null
+        load json "$port" 4 >/dev/null
+        load close "$port" 2 >/dev/null
         for scenario in "${SCENARIOS[@]}"; do
             before=$(awk '{print $14 + $15}' /proc/$pid/stat)
             read -r requests rate p99 errors < <(load "$scenario" "$port" "$SECONDS_PER")
