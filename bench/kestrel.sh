@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # ASP.NET Core on Kestrel (issue 19): samples/WebApp under four transports, driven by wrk.
 #
-#   bench/kestrel.sh [-r REPS] [-d SECONDS] [-c CONNECTIONS]
+#   bench/kestrel.sh [-r REPS] [-d SECONDS] [-c CONNECTIONS]    (ONLY="eporex sockets", SCENARIOS="close" narrow it)
 #
 # Configurations:
 #   sockets         Kestrel's default Sockets transport
@@ -43,7 +43,7 @@ DLL=$(ls "$REPO"/samples/WebApp/bin/Release/net10.0/*WebApp.dll | head -1)
 LUA="$REPO/bench/kestrel/pipeline.lua"
 
 CONFIGS=(${ONLY:-sockets sockets-inline eporex eporex-inline})
-SCENARIOS=(plaintext json close)
+SCENARIOS=(${SCENARIOS:-plaintext json close})
 TICK=$(getconf CLK_TCK)
 declare -A RPS CPU P99 ERR
 port=19500
