@@ -334,20 +334,13 @@ public sealed class EventLoop : IDisposable, IAsyncDisposable
                 }
             }
 
-            // Work may defer more work (a send resumes a flush, whose handler flushes again): run it all.
-            for (var i = 0; i < _endOfDispatch.Count; i++)
-            {
-                var (work, state) = _endOfDispatch[i];
-                work(state);
-            }
-
-            _endOfDispatch.Clear();
-
             if (_watch.IsActive && Stopwatch.GetElapsedTime(lastSweep) >= ClosedBehindWatch.Interval)
             {
                 lastSweep = Stopwatch.GetTimestamp();
                 FailClosedBehind();
             }
+
+            RunEndOfDispatch(); // last: whatever ran on this thread above (handlers, the sweep) may have deferred work
         }
     }
 
@@ -364,6 +357,18 @@ public sealed class EventLoop : IDisposable, IAsyncDisposable
                 action(state);
             }
         }
+    }
+
+    /// <summary>Runs the work deferred to the end of this iteration; work may defer more (a send resumes a flush, whose handler flushes again).</summary>
+    private void RunEndOfDispatch()
+    {
+        for (var i = 0; i < _endOfDispatch.Count; i++)
+        {
+            var (work, state) = _endOfDispatch[i];
+            work(state);
+        }
+
+        _endOfDispatch.Clear();
     }
 
     /// <summary>Ends the awaits of descriptors the library does not own that were closed behind its back.</summary>
