@@ -39,7 +39,7 @@ public sealed class ChurnTests
                     poll.Wait(events, TimeSpan.FromMilliseconds(20));
                     foreach (var e in events)
                     {
-                        reported++;
+                        Interlocked.Increment(ref reported);
                         if ((long)e.Token.Value <= floor)
                         {
                             violations.Enqueue($"token {e.Token} after {floor} was retired");
@@ -62,6 +62,14 @@ public sealed class ChurnTests
                     if (i % 3 == 0)
                     {
                         Thread.Yield(); // let the waiter see some registrations
+                    }
+
+                    if (i % 100 == 0)
+                    {
+                        // Now and then hold the registration until the waiter has reported it, so that the
+                        // run always checks reported tokens (on a busy core the churn can outrun every wait).
+                        var seen = Volatile.Read(ref reported);
+                        SpinWait.SpinUntil(() => Volatile.Read(ref reported) > seen, TimeSpan.FromSeconds(2));
                     }
 
                     endpoint.Deregister(poll.Registry);
