@@ -32,20 +32,8 @@ public sealed class EchoServerTests
         return data;
     }
 
-    public static TheoryData<string, bool> GroupModes()
-    {
-        var data = new TheoryData<string, bool>();
-        foreach (var backend in Backends.All())
-        {
-            data.Add(backend, false);
-            data.Add(backend, true);
-        }
-
-        return data;
-    }
-
     [SkippableTheory]
-    [MemberData(nameof(GroupModes))]
+    [MemberData(nameof(Backends.AllWithFalseAndTrue), MemberType = typeof(Backends))]
     public async Task The_async_server_on_two_loops_echoes_every_byte_of_many_connections(string backend, bool pipe)
     {
         Backends.Open(backend).Dispose();

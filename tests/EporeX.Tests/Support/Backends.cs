@@ -13,6 +13,19 @@ public static class Backends
 {
     public static TheoryData<string> All() => Names(EventQueue.CreateProviders());
 
+    /// <summary>Every backend, once with false and once with true (a mode switch: inline continuations, a pipe…).</summary>
+    public static TheoryData<string, bool> AllWithFalseAndTrue()
+    {
+        var data = new TheoryData<string, bool>();
+        foreach (var backend in All())
+        {
+            data.Add(backend, false);
+            data.Add(backend, true);
+        }
+
+        return data;
+    }
+
     /// <summary>Every backend crossed with every descriptor kind that can be read from.</summary>
     public static TheoryData<string, string> WithReadableKinds() => Cross(EventQueue.CreateProviders(), Endpoint.ReadableKinds);
 
