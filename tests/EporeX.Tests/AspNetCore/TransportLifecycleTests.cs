@@ -29,7 +29,7 @@ public sealed class TransportLifecycleTests(ITestOutputHelper output)
             await OneRequestAndClose(warmUp.EndPoint); // what loads once (Kestrel, the socket engine) is not counted
         }
 
-        var before = DescriptorTable.WithoutFiles(DescriptorTable.Baseline()); // assemblies ASP.NET Core maps late are not the transport's
+        var before = DescriptorTable.Baseline();
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var host = await KestrelHost.StartAsync(backend, TestApp.Map);
         for (var done = 0; done < Connections; done += AtOnce)
@@ -41,7 +41,7 @@ public sealed class TransportLifecycleTests(ITestOutputHelper output)
         host.AssertClean();
         await host.DisposeAsync();
         output.WriteLine($"{backend}: {Connections} connections, {AtOnce} at a time, in {clock.Elapsed.TotalSeconds:F1} s");
-        DescriptorTable.AssertBackTo(before, ignoreFiles: true);
+        DescriptorTable.AssertBackTo(before);
     }
 
     [SkippableTheory]
