@@ -32,12 +32,22 @@ internal static unsafe partial class Native
 
     public static int Fcntl(int fd, int command, int argument) => Libc.Fcntl(fd, command, argument);
 
+    /// <summary>
+    /// A non-blocking, close-on-exec AF_UNIX stream pair. The flags go in socketpair's type where the OS
+    /// takes them (all but macOS): set afterwards, a process that another test forks in between inherits
+    /// the ends for its whole life, and a closed end then never hangs up its peer.
+    /// </summary>
     public static (int A, int B) SocketPair()
     {
         var fds = stackalloc int[2];
-        Check(SocketPairRaw(AF_UNIX, SOCK_STREAM, 0, fds), "socketpair");
-        Prepare(fds[0]);
-        Prepare(fds[1]);
+        var flags = Libc.HasAccept4 ? Libc.SOCK_NONBLOCK | Libc.SOCK_CLOEXEC : 0;
+        Check(SocketPairRaw(AF_UNIX, SOCK_STREAM | flags, 0, fds), "socketpair");
+        if (flags == 0)
+        {
+            Prepare(fds[0]);
+            Prepare(fds[1]);
+        }
+
         return (fds[0], fds[1]);
     }
 
