@@ -4,14 +4,14 @@ using System.IO;
 namespace EporeX.Tests.Support;
 
 /// <summary>
-/// Where a sample's program is, to run it as a child process. Its own build output comes first: the
+/// Where a sample's (samples/) or a harness's (bench/) program is, to run it as a child process. Its own build output comes first: the
 /// tests reference ASP.NET Core's shared framework, so Microsoft.Extensions.Hosting is not copied beside
 /// them, and a sample started from the tests' directory (its runtimeconfig names .NET alone) would not
 /// find it there.
 /// </summary>
 internal static class SampleBinaries
 {
-    /// <summary>samples/NAME/bin/CONFIGURATION/TFM/NAME.dll when built, else NAME.dll beside the tests.</summary>
+    /// <summary>samples/NAME/bin/CONFIGURATION/TFM/NAME.dll (or bench/NAME/…) when built, else NAME.dll beside the tests.</summary>
     public static string Dll(string name)
     {
         var tests = new DirectoryInfo(Path.TrimEndingDirectorySeparator(AppContext.BaseDirectory)); // tests/EporeX.Tests/bin/CONFIGURATION/TFM
@@ -19,10 +19,13 @@ internal static class SampleBinaries
         var repository = configuration.Parent?.Parent?.Parent?.Parent;
         if (repository is not null)
         {
-            var own = Path.Combine(repository.FullName, "samples", name, "bin", configuration.Name, tests.Name, $"{name}.dll");
-            if (File.Exists(own))
+            foreach (var folder in (ReadOnlySpan<string>)["samples", "bench"])
             {
-                return own;
+                var own = Path.Combine(repository.FullName, folder, name, "bin", configuration.Name, tests.Name, $"{name}.dll");
+                if (File.Exists(own))
+                {
+                    return own;
+                }
             }
         }
 
