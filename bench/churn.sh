@@ -7,7 +7,7 @@
 #   bench/churn.sh [-r REPS] [-d SECONDS] [--two-cores]
 #
 # Servers: c-epoll (../shared/bench's raw C epoll echo), dotnet-async (../shared/bench's .NET
-# AcceptAsync + ReceiveAsync/SendAsync server), and EporeX's EchoServer: eporex (Poll loop), eporex-async
+# AcceptAsync + ReceiveAsync/SendAsync server), and EporeX's EchoBench: eporex (Poll loop), eporex-async
 # (one EventLoop), eporex-async-2 (EventLoopGroup of 2 loops with SO_REUSEPORT listeners), eporex-pipe.
 # By default the server is pinned to CPU 0 and the client to CPU 1; with --two-cores the server may use
 # both CPUs (the client too): the row that shows what a second loop buys, and says so in its name.
@@ -31,8 +31,8 @@ if [[ ! -x $BENCH/build/bin/echo_epoll || ! -x $BENCH/build/dotnet-echo/EchoAsyn
     "$BENCH/build.sh" >&2
 fi
 gcc -O2 -pthread -o /tmp/churnload "$REPO/bench/churn/churnload.c"
-dotnet build "$REPO/samples/EchoServer/EchoServer.csproj" -c Release --nologo -v quiet >&2
-DLL="$REPO/samples/EchoServer/bin/Release/net10.0/EchoServer.dll"
+dotnet build "$REPO/bench/EchoBench/EchoBench.csproj" -c Release --nologo -v quiet >&2
+DLL="$REPO/bench/EchoBench/bin/Release/net10.0/EchoBench.dll"
 
 declare -A CMD=(
     [c-epoll]="$BENCH/build/bin/echo_epoll {port} 60"

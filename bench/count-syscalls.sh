@@ -7,7 +7,7 @@
 #
 # COMMAND has {port} and {life} placeholders, as run.sh's --extra. Example:
 #   bench/count-syscalls.sh 'c-epoll=../shared/bench/build/bin/echo_epoll {port} {life}' \
-#     "eporex=dotnet $PWD/samples/EchoServer/bin/Release/net10.0/EchoServer.dll --port {port} --seconds {life}"
+#     "eporex=dotnet $PWD/bench/EchoBench/bin/Release/net10.0/EchoBench.dll --port {port} --seconds {life}"
 set -euo pipefail
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

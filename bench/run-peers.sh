@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The peer table: builds samples/EchoServer (Release) and runs ../shared/bench/run.sh with the EporeX
+# The peer table: builds bench/EchoBench (Release) and runs ../shared/bench/run.sh with the EporeX
 # echo server added once per backend, beside c-epoll, c-poll, rust-mio, libuv, libevent and .NET.
 #
 #   bench/run-peers.sh [--backends epoll,poll] [--bench DIR] [--syscalls] [--no-async] [--aot] [run.sh options...]
@@ -10,12 +10,12 @@
 #   --bench DIR      where run.sh lives (default: ../shared/bench next to the repository); when
 #                    DIR is not writable it is copied to /tmp/eporex-bench first.
 #   --syscalls       also count system calls per message (run.sh --syscalls; needs perf).
-#   --no-async       leave out the four async rows: eporex-async (EchoServer --async: one EventLoop,
+#   --no-async       leave out the four async rows: eporex-async (EchoBench --async: one EventLoop,
 #                    an async handler per connection on AsyncFd, continuations on the thread pool),
 #                    eporex-async-inline (the same with --inline: continuations on the loop thread),
 #                    and eporex-pipe, eporex-pipe-inline (--pipe: each connection a DescriptorPipe,
 #                    the handler a System.IO.Pipelines echo loop).
-#   --aot            also publish samples/EchoServer with NativeAOT (epoll) and add it as "eporex-aot",
+#   --aot            also publish bench/EchoBench with NativeAOT (epoll) and add it as "eporex-aot",
 #                    to compare with the JIT build ("eporex") in the same run.
 #   anything else    passed to run.sh as is (e.g. -r 9, -d 5, --servers c-epoll,c-poll).
 #
@@ -52,9 +52,9 @@ if ! { mkdir -p "$BENCH/build" 2>/dev/null && [[ -w $BENCH/build ]]; }; then
     BENCH=/tmp/eporex-bench
 fi
 
-echo "run-peers.sh: building samples/EchoServer (Release)" >&2
-dotnet build "$REPO/samples/EchoServer/EchoServer.csproj" -c Release --nologo -v quiet >&2
-DLL="$REPO/samples/EchoServer/bin/Release/net10.0/EchoServer.dll"
+echo "run-peers.sh: building bench/EchoBench (Release)" >&2
+dotnet build "$REPO/bench/EchoBench/EchoBench.csproj" -c Release --nologo -v quiet >&2
+DLL="$REPO/bench/EchoBench/bin/Release/net10.0/EchoBench.dll"
 [[ -f $DLL ]] || { echo "run-peers.sh: $DLL was not built" >&2; exit 1; }
 
 EXTRA=()
@@ -75,12 +75,12 @@ fi
 
 if ((AOT)); then
     AOT_DIR=/tmp/eporex-aot-echo
-    echo "run-peers.sh: publishing samples/EchoServer with NativeAOT to $AOT_DIR" >&2
+    echo "run-peers.sh: publishing bench/EchoBench with NativeAOT to $AOT_DIR" >&2
     rm -rf "$AOT_DIR"
-    dotnet publish "$REPO/samples/EchoServer/EchoServer.csproj" -c Release -p:PublishAot=true \
+    dotnet publish "$REPO/bench/EchoBench/EchoBench.csproj" -c Release -p:PublishAot=true \
         -o "$AOT_DIR" --nologo -v quiet >&2
-    [[ -x $AOT_DIR/EchoServer ]] || { echo "run-peers.sh: the NativeAOT EchoServer was not built" >&2; exit 1; }
-    EXTRA+=(--extra "eporex-aot=$AOT_DIR/EchoServer --port {port} --seconds {life} --backend epoll")
+    [[ -x $AOT_DIR/EchoBench ]] || { echo "run-peers.sh: the NativeAOT EchoBench was not built" >&2; exit 1; }
+    EXTRA+=(--extra "eporex-aot=$AOT_DIR/EchoBench --port {port} --seconds {life} --backend epoll")
 fi
 
 echo "run-peers.sh: $BENCH/run.sh ${EXTRA[*]} ${PASS[*]}" >&2

@@ -2,30 +2,34 @@ using System;
 using System.Linq;
 using System.Net;
 using System.Net.Sockets;
-using System.Threading;
 using System.Threading.Tasks;
-using EporeX.Samples.EchoServer;
 using EporeX.Tests.Support;
 
 namespace EporeX.Tests.Samples;
 
 /// <summary>
-/// The echo sample's loop, in-process on every backend: small messages, messages larger than its 64 KiB
-/// read buffer and than the socket buffers (partial writes, Writable interest, several reads per
-/// readiness), and a clean close when the client shuts down. Edge backends exercise the short-read rule.
-/// The async server (<c>--async</c>) is held to the same, in each of its three handler modes.
+/// The echo servers as child processes on every backend: the two samples a user copies (samples/EchoServer,
+/// samples/AsyncEchoServer) and every strategy of the measured harness (bench/EchoBench). Small messages,
+/// messages larger than their read buffers and than the socket buffers (partial writes, backpressure,
+/// several reads per readiness; edge backends exercise the short-read rule), several clients at once, a
+/// clean close when a client shuts down, and exit status 0 on SIGTERM.
 /// </summary>
 public sealed class EchoServerTests
 {
-    /// <summary>Every backend crossed with the async server's modes: default and inline continuations, and the plain ReadAsync handler.</summary>
-    public static TheoryData<string, string> AsyncModes()
+    /// <summary>Every backend crossed with each server and its modes (the harness's flags after its name).</summary>
+    public static TheoryData<string, string> Servers()
     {
         var data = new TheoryData<string, string>();
         foreach (var backend in Backends.All())
         {
-            foreach (var mode in new[] { "default", "inline", "read-async", "pipe", "pipe-inline" })
+            foreach (var server in new[]
             {
-                data.Add(backend, mode);
+                "EchoServer", "AsyncEchoServer --loops 2", "AsyncEchoServer --loops 2 --pipe",
+                "EchoBench", "EchoBench --loops 2", "EchoBench --async", "EchoBench --async --inline", "EchoBench --async --read-async",
+                "EchoBench --async --pipe", "EchoBench --async --pipe --inline", "EchoBench --async --loops 2", "EchoBench --async --loops 2 --pipe",
+            })
+            {
+                data.Add(backend, server);
             }
         }
 
@@ -33,99 +37,25 @@ public sealed class EchoServerTests
     }
 
     [SkippableTheory]
-    [MemberData(nameof(Backends.AllWithFalseAndTrue), MemberType = typeof(Backends))]
-    public async Task The_async_server_on_two_loops_echoes_every_byte_of_many_connections(string backend, bool pipe)
-    {
-        Backends.Open(backend).Dispose();
-        await using var server = new GroupEchoServer(new EchoOptions(Port: 0, backend, Seconds: 60, Loops: 2, Async: true, Pipe: pipe));
-        var port = server.Port;
-        using var stop = new CancellationTokenSource();
-        var run = server.RunAsync(stop.Token);
-        try
-        {
-            using var clients = new ClientSet(port, count: 20);
-            foreach (var client in clients.Sockets)
-            {
-                var message = Enumerable.Range(0, 100_000).Select(i => (byte)(i * 13 + client.GetHashCode())).ToArray();
-                var sender = Task.Run(() => client.Send(message));
-                var echoed = new byte[message.Length];
-                var received = 0;
-                while (received < echoed.Length)
-                {
-                    var n = await client.ReceiveAsync(echoed.AsMemory(received), SocketFlags.None).AsTask().WaitAsync(Waiting.Arrives);
-                    Assert.True(n > 0, $"connection closed after {received} bytes");
-                    received += n;
-                }
-
-                await sender.WaitAsync(Waiting.Arrives);
-                Assert.Equal(message, echoed);
-            }
-        }
-        finally
-        {
-            await stop.CancelAsync();
-            await run.WaitAsync(Waiting.Arrives);
-        }
-    }
-
-    [SkippableTheory]
-    [MemberData(nameof(AsyncModes))]
-    public async Task The_async_server_echoes_every_byte_and_closes_on_shutdown(string backend, string mode)
+    [MemberData(nameof(Servers))]
+    public async Task Every_byte_comes_back_and_a_shutdown_closes_the_connection(string backend, string server)
     {
         Backends.Open(backend).Dispose(); // skips (or fails, when required) a backend that cannot run here
-        var options = new EventLoopOptions { Backend = backend, InlineContinuations = mode is "inline" or "pipe-inline" };
-        var server = new AsyncEchoServer(options, port: 0, readAsync: mode == "read-async", pipe: mode.StartsWith("pipe", StringComparison.Ordinal));
-        using var stop = new CancellationTokenSource(Waiting.Arrives * 4);
-        var run = server.RunAsync(stop.Token);
-        try
+        var words = server.Split(' ');
+        using var child = ChildServer.Start(words[0], [.. words[1..], "--backend", backend, "--port", Loopback.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture), "--seconds", "120"]);
+        using var clients = new ClientSet(child.Port, count: 3);
+        foreach (var size in new[] { 1, 64, 70_000, 3_000_000 })
         {
-            using var clients = new ClientSet(server.Port, count: 3);
-            foreach (var size in new[] { 1, 64, 70_000, 3_000_000 })
-            {
-                foreach (var client in clients.Sockets)
-                {
-                    var message = Enumerable.Range(0, size).Select(i => (byte)(i * 7 + size)).ToArray();
-                    var echoed = new byte[size];
-                    var sender = Task.Run(() => client.Send(message)); // 3 MB does not fit in the socket buffers
-                    var received = 0;
-                    while (received < size)
-                    {
-                        var n = await client.ReceiveAsync(echoed.AsMemory(received), SocketFlags.None).AsTask().WaitAsync(Waiting.Arrives);
-                        Assert.True(n > 0, $"connection closed after {received} of {size} bytes");
-                        received += n;
-                    }
-
-                    await sender.WaitAsync(Waiting.Arrives);
-                    Assert.Equal(message, echoed);
-                }
-            }
-
-            Assert.Equal(3, server.Connections);
-            var first = clients.Sockets[0];
-            first.Shutdown(SocketShutdown.Send);
-            Assert.Equal(0, first.Receive(new byte[1])); // the server closed its side in turn
-        }
-        finally
-        {
-            await stop.CancelAsync();
-            await run.WaitAsync(Waiting.Arrives);
-            await server.DisposeAsync();
+            // All clients at once: with two loops they are served on different threads.
+            await Task.WhenAll(clients.Sockets.Select(client => RoundTripAsync(client, size))).WaitAsync(Waiting.Arrives * 2);
         }
 
-        // Every handler ends when the loop is disposed (its pending await faults), on its own thread.
-        Assert.True(SpinWait.SpinUntil(() => server.Connections == 0, Waiting.Arrives), $"{server.Connections} handlers still run");
-    }
+        var first = clients.Sockets[0];
+        first.Shutdown(SocketShutdown.Send);
+        Assert.Equal(0, first.Receive(new byte[1])); // the server closed its side in turn
+        await RoundTripAsync(clients.Sockets[1], 100); // and served the others on
 
-    [Theory]
-    [InlineData("--port 1 --async", true, false)]
-    [InlineData("--port 1 --async --inline", true, true)]
-    [InlineData("--inline --async --port 1 --seconds 5", true, true)]
-    [InlineData("--port 1", false, false)]
-    public void Async_flags_parse(string line, bool isAsync, bool inline)
-    {
-        var options = EchoOptions.Parse(line.Split(' '));
-        Assert.NotNull(options);
-        Assert.Equal((isAsync, inline), (options.Async, options.Inline));
+        Assert.Equal(0, child.Terminate());
     }
 
     [Theory]
@@ -133,50 +63,35 @@ public sealed class EchoServerTests
     [InlineData("--port 1 --async --pipe --read-async")]
     [InlineData("--port 1 --async --loops 2 --read-async")]
     [InlineData("--port 1 --pipe")]
-    [InlineData("--port 1 --read-async")]
-    public void Async_flag_misuse_is_a_usage_error(string line) => Assert.Null(EchoOptions.Parse(line.Split(' ')));
-
-    [SkippableTheory]
-    [MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
-    public void Every_byte_comes_back_and_a_shutdown_closes_the_connection(string backend)
+    [InlineData("--async")]
+    public async Task The_harness_refuses_flags_that_do_not_go_together(string line)
     {
-        using var loop = new EchoLoop(Backends.Open(backend), port: 0, reusePort: false);
-        var deadline = Environment.TickCount64 + (long)(Waiting.Arrives.TotalMilliseconds * 4);
-        var server = new Thread(() => loop.Run(deadline)) { IsBackground = true };
-        server.Start();
-        try
+        using var harness = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet", [SampleBinaries.Dll("EchoBench"), .. line.Split(' ')])
         {
-            using var clients = new ClientSet(loop.Port, count: 3);
-            foreach (var size in new[] { 1, 64, 70_000, 3_000_000 })
-            {
-                foreach (var client in clients.Sockets)
-                {
-                    var message = Enumerable.Range(0, size).Select(i => (byte)(i * 7 + size)).ToArray();
-                    var echoed = new byte[size];
-                    var sender = new Thread(() => client.Send(message)) { IsBackground = true };
-                    sender.Start(); // send and receive at once: 3 MB does not fit in the socket buffers
-                    var received = 0;
-                    while (received < size)
-                    {
-                        var n = client.Receive(echoed, received, size - received, SocketFlags.None);
-                        Assert.True(n > 0, $"connection closed after {received} of {size} bytes");
-                        received += n;
-                    }
+            RedirectStandardError = true,
+            RedirectStandardOutput = true,
+        })!;
+        var errors = harness.StandardError.ReadToEndAsync();
+        Assert.True(harness.WaitForExit(Waiting.Arrives * 2), "the harness did not exit");
+        Assert.Equal(2, harness.ExitCode);
+        Assert.StartsWith("usage: EchoBench", await errors, StringComparison.Ordinal);
+    }
 
-                    Assert.True(sender.Join(Waiting.Arrives), "the send did not finish");
-                    Assert.Equal(message, echoed);
-                }
-            }
-
-            var first = clients.Sockets[0];
-            first.Shutdown(SocketShutdown.Send);
-            Assert.Equal(0, first.Receive(new byte[1])); // the server closed its side in turn
-        }
-        finally
+    private static async Task RoundTripAsync(Socket client, int size)
+    {
+        var message = Enumerable.Range(0, size).Select(i => (byte)(i * 7 + size + client.GetHashCode())).ToArray();
+        var echoed = new byte[size];
+        var sender = client.SendAsync(message, SocketFlags.None); // at once: 3 MB does not fit in the socket buffers
+        var received = 0;
+        while (received < size)
         {
-            loop.Stop();
-            Assert.True(server.Join(Waiting.Arrives), "the loop did not stop");
+            var n = await client.ReceiveAsync(echoed.AsMemory(received), SocketFlags.None).AsTask().WaitAsync(Waiting.Arrives);
+            Assert.True(n > 0, $"connection closed after {received} of {size} bytes");
+            received += n;
         }
+
+        Assert.Equal(size, await sender.WaitAsync(Waiting.Arrives));
+        Assert.Equal(message, echoed);
     }
 
     private sealed class ClientSet : IDisposable

@@ -4,7 +4,6 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
-using System.Text.RegularExpressions;
 using System.Threading;
 using EporeX.Tests.Support;
 using Xunit.Abstractions;
@@ -12,13 +11,13 @@ using Xunit.Abstractions;
 namespace EporeX.Tests.Samples;
 
 /// <summary>
-/// The echo samples (EchoServer, its --async mode, HostedWorker) outlive EMFILE. Each runs as a child
+/// The echo servers (bench/EchoBench, its --async mode, samples/HostedWorker) outlive EMFILE. Each runs as a child
 /// process; once it listens, its descriptor limit is lowered (prlimit(2) on its pid) to leave it a few
 /// free, and more clients connect than it can hold. The connections it serves keep echoing; the ones it
 /// cannot take get a clean close (end of stream or a reset, never a hang) instead of waiting in the
 /// backlog; it logs a warning; and once served clients leave, a new client is served again.
 /// </summary>
-public sealed partial class OutOfDescriptorsTests(ITestOutputHelper output)
+public sealed class OutOfDescriptorsTests(ITestOutputHelper output)
 {
     /// <summary>Free descriptors left to the server: more than the samples' headroom for the runtime (AcceptReserve.Headroom, 8).</summary>
     private const int Free = 16;
@@ -30,8 +29,8 @@ public sealed partial class OutOfDescriptorsTests(ITestOutputHelper output)
         var data = new TheoryData<string, string>();
         foreach (var backend in new[] { "epoll", "kqueue", "poll" })
         {
-            data.Add("EchoServer", backend);
-            data.Add("EchoServer --async", backend);
+            data.Add("EchoBench", backend);
+            data.Add("EchoBench --async", backend);
         }
 
         data.Add("HostedWorker", "epoll");
@@ -41,16 +40,18 @@ public sealed partial class OutOfDescriptorsTests(ITestOutputHelper output)
 
     [SkippableTheory]
     [MemberData(nameof(Servers))]
-    public void The_server_keeps_serving_when_accept_runs_out_of_descriptors(string server, string backend)
+    public void The_server_keeps_serving_when_accept_runs_out_of_descriptors(string name, string backend)
     {
         Skip.IfNot(OperatingSystem.IsLinux(), "the child's limit is set with Linux's prlimit(2) and read from /proc");
         Backends.Open(backend).Dispose(); // skips (or fails, when required) a backend that cannot run here
-        using var child = Start(server, backend, out var log, out var port);
+        using var server = Start(name, backend);
+        var child = server.Process;
+        var port = server.Port;
         var served = new List<Socket>();
         try
         {
             var limit = ChildDescriptorLimit.LeaveFree(child.Id, Free);
-            output.WriteLine($"{server} ({backend}): pid {child.Id}, limit {limit}, {Free} descriptors free");
+            output.WriteLine($"{name} ({backend}): pid {child.Id}, limit {limit}, {Free} descriptors free");
             var refused = 0;
             for (var i = 0; i < MaxClients && refused < Refusals; i++)
             {
@@ -92,20 +93,14 @@ public sealed partial class OutOfDescriptorsTests(ITestOutputHelper output)
             }
 
             Assert.True(later, "no client was served again after two left");
-            Assert.False(child.HasExited, $"the server exited (code {(child.HasExited ? child.ExitCode : 0)}):\n{Text(log)}");
-            Assert.True(SpinWait.SpinUntil(() => Text(log).Contains("out of descriptors", StringComparison.OrdinalIgnoreCase), Waiting.Arrives),
-                $"no warning logged (the log is read as it comes):\n{Text(log)}");
+            Assert.False(child.HasExited, $"the server exited (code {(child.HasExited ? child.ExitCode : 0)}):\n{server.Log}");
+            Assert.True(SpinWait.SpinUntil(() => server.Log.Contains("out of descriptors", StringComparison.OrdinalIgnoreCase), Waiting.Arrives),
+                $"no warning logged (the log is read as it comes):\n{server.Log}");
         }
         finally
         {
             served.ForEach(s => s.Dispose());
-            if (!child.HasExited)
-            {
-                child.Kill(entireProcessTree: true); // our child, by its handle
-            }
-
-            child.WaitForExit();
-            output.WriteLine(Text(log));
+            output.WriteLine(server.Log);
         }
     }
 
@@ -158,87 +153,18 @@ public sealed partial class OutOfDescriptorsTests(ITestOutputHelper output)
         }
     }
 
-    /// <summary>Starts the sample and waits until it listens; the port is the one it reports.</summary>
-    private static Process Start(string server, string backend, out StringBuilder log, out int port)
+    /// <summary>Starts the server and waits until it listens; the port is the one it reports.</summary>
+    private static ChildServer Start(string name, string backend)
     {
-        var words = server.Split(' ');
-        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
+        var words = name.Split(' ');
+        var args = new List<string>();
+        if (words[0] == "EchoBench")
         {
-            UseShellExecute = false,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        start.ArgumentList.Add(SampleBinaries.Dll(words[0]));
-        if (words[0] == "EchoServer")
-        {
-            start.ArgumentList.Add("--port");
-            start.ArgumentList.Add(FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture));
+            args.AddRange(["--port", Loopback.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture)]);
         }
 
-        foreach (var argument in new[] { "--backend", backend, "--seconds", "120" })
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        for (var i = 1; i < words.Length; i++)
-        {
-            start.ArgumentList.Add(words[i]);
-        }
-
-        var lines = new StringBuilder();
-        var listening = new ManualResetEventSlim();
-        var found = 0;
-        void OnLine(object? sender, DataReceivedEventArgs e)
-        {
-            if (e.Data is not { } line)
-            {
-                return;
-            }
-
-            lock (lines)
-            {
-                lines.AppendLine(line);
-                if (Listening().Match(line) is { Success: true } m && found == 0)
-                {
-                    found = int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
-                    listening.Set();
-                }
-            }
-        }
-
-        var child = new Process { StartInfo = start };
-        child.OutputDataReceived += OnLine;
-        child.ErrorDataReceived += OnLine;
-        child.Start();
-        child.BeginOutputReadLine();
-        child.BeginErrorReadLine();
-        if (!listening.Wait(Waiting.Arrives * 6))
-        {
-            child.Kill(entireProcessTree: true);
-            child.WaitForExit();
-            Assert.Fail($"{server} did not start listening:\n{Text(lines)}");
-        }
-
-        log = lines;
-        port = found;
-        return child;
+        args.AddRange(["--backend", backend, "--seconds", "120"]);
+        args.AddRange(words[1..]);
+        return ChildServer.Start(words[0], [.. args]);
     }
-
-    private static int FreePort()
-    {
-        using var probe = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        probe.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        return ((IPEndPoint)probe.LocalEndPoint!).Port;
-    }
-
-    private static string Text(StringBuilder lines)
-    {
-        lock (lines)
-        {
-            return lines.ToString();
-        }
-    }
-
-    [GeneratedRegex(@"(?:echo server: |listening on )127\.0\.0\.1:(\d+)")]
-    private static partial Regex Listening();
 }

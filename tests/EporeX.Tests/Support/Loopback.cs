@@ -16,4 +16,16 @@ public static class Loopback
         client.Connect(listener.LocalEndPoint!);
         return (client, listener.Accept());
     }
+
+    /// <summary>
+    /// A port on 127.0.0.1 that was free a moment ago, for a child server that must be told its port (one
+    /// with several SO_REUSEPORT sockets cannot ask for port 0). The kernel hands out ephemeral ports in
+    /// turn, so another test is unlikely to be given it in between.
+    /// </summary>
+    public static int FreePort()
+    {
+        using var probe = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        probe.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        return ((IPEndPoint)probe.LocalEndPoint!).Port;
+    }
 }

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace EporeX.Samples.EchoServer;
+namespace EporeX.Bench.EchoBench;
 
 /// <summary>The command line: <c>--port PORT [--backend NAME] [--seconds LIFETIME] [--loops N] [--async [--inline] [--read-async | --pipe]]</c>.</summary>
 /// <param name="Port">The TCP port on 127.0.0.1.</param>
@@ -14,7 +14,7 @@ namespace EporeX.Samples.EchoServer;
 internal sealed record EchoOptions(int Port, string? Backend, int Seconds, int Loops, bool Async = false, bool Inline = false, bool ReadAsync = false, bool Pipe = false)
 {
     public const string Usage =
-        "usage: EchoServer --port PORT [--backend epoll|kqueue|poll|auto] [--seconds LIFETIME (default 300)] [--loops N (default 1)] [--async [--inline] [--read-async | --pipe]]";
+        "usage: EchoBench --port PORT [--backend epoll|kqueue|poll|auto] [--seconds LIFETIME (default 300)] [--loops N (default 1)] [--async [--inline] [--read-async | --pipe]]";
 
     public static EchoOptions? Parse(string[] args)
     {

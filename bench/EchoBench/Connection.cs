@@ -1,6 +1,6 @@
 using System.Net.Sockets;
 
-namespace EporeX.Samples.EchoServer;
+namespace EporeX.Bench.EchoBench;
 
 /// <summary>One accepted connection, kept in an array slot whose index is its token: no lookup, no allocation per message.</summary>
 internal struct Connection

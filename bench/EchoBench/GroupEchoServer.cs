@@ -5,7 +5,7 @@ using System.Net.Sockets;
 using System.Threading;
 using System.Threading.Tasks;
 
-namespace EporeX.Samples.EchoServer;
+namespace EporeX.Bench.EchoBench;
 
 /// <summary>
 /// <c>--async --loops N</c>: the async echo server on every core. An <see cref="EventLoopGroup"/> of N

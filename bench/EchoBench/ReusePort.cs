@@ -1,7 +1,7 @@
 using System;
 using System.Net.Sockets;
 
-namespace EporeX.Samples.EchoServer;
+namespace EporeX.Bench.EchoBench;
 
 /// <summary>SO_REUSEPORT, so that several loops each have a listening socket on the same port and the kernel spreads connections among them.</summary>
 internal static class ReusePort

@@ -3,9 +3,9 @@ using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using System.Threading;
 
-namespace EporeX.Samples.EchoServer;
+namespace EporeX.Bench.EchoBench;
 
-/// <summary><c>EchoServer --async [--inline]</c>: the <see cref="AsyncEchoServer"/> until its lifetime ends or SIGINT/SIGTERM.</summary>
+/// <summary><c>EchoBench --async [--inline]</c>: the <see cref="AsyncEchoServer"/> until its lifetime ends or SIGINT/SIGTERM.</summary>
 internal static class AsyncEchoProgram
 {
     public static int Run(EchoOptions options)

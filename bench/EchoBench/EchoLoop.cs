@@ -3,8 +3,9 @@ using System.Net;
 using System.Net.Sockets;
 using System.Runtime.CompilerServices;
 using EporeX.Net;
+using EporeX.Samples;
 
-namespace EporeX.Samples.EchoServer;
+namespace EporeX.Bench.EchoBench;
 
 /// <summary>
 /// One event loop: a Poll, a listening socket, and the connections it accepted. Edge-triggered where the

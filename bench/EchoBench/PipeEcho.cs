@@ -1,7 +1,7 @@
 using System.Buffers;
 using System.Threading.Tasks;
 
-namespace EporeX.Samples.EchoServer;
+namespace EporeX.Bench.EchoBench;
 
 /// <summary>
 /// <c>--async --pipe</c>: a connection as a System.IO.Pipelines user writes it. The

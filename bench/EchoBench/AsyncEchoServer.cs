@@ -5,8 +5,9 @@ using System.Net.Sockets;
 using System.Threading;
 using System.Threading.Tasks;
 using EporeX.Net;
+using EporeX.Samples;
 
-namespace EporeX.Samples.EchoServer;
+namespace EporeX.Bench.EchoBench;
 
 /// <summary>
 /// The echo server written the way most .NET code is: async/await. One <see cref="EventLoop"/> owns the
