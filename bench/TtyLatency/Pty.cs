@@ -2,7 +2,7 @@ using System;
 using System.Text;
 using Microsoft.Win32.SafeHandles;
 
-namespace EporeX.Samples.TtyDemo;
+namespace EporeX.Bench.TtyLatency;
 
 /// <summary>
 /// A pseudo-terminal pair: the master end (the "device" side, kept here) and the path of the slave end, a
