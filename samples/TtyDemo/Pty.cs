@@ -1,98 +1,69 @@
 using System;
+using System.Runtime.InteropServices;
 using System.Text;
 using Microsoft.Win32.SafeHandles;
 
 namespace EporeX.Samples.TtyDemo;
 
-/// <summary>
-/// A pseudo-terminal pair: the master end (the "device" side, kept here) and the path of the slave end, a
-/// tty like /dev/ttyUSB0 that any number of openers (ours, <see cref="System.IO.Ports.SerialPort"/>) can open.
-/// </summary>
-internal sealed class Pty : IDisposable
+/// <summary>A pseudo-terminal pair: a serial line without hardware.</summary>
+internal static partial class Pty
 {
-    // One slave descriptor held open for the pair's whole life: with none open, the master reports a hang-up
-    // (Linux: read gives EIO, poll says POLLHUP at once), which would spin the echo peer between two openers.
-    private SafeFileHandle? _keeper;
-
-    private Pty(SafeFileHandle master, string slavePath)
-    {
-        Master = master;
-        SlavePath = slavePath;
-    }
-
-    /// <summary>The master end, non-blocking.</summary>
-    public SafeFileHandle Master { get; }
-
-    /// <summary>The slave's path, e.g. /dev/pts/3.</summary>
-    public string SlavePath { get; }
-
-    public static unsafe Pty Open()
-    {
-        var fd = PtyNative.Check(PtyNative.posix_openpt(PtyNative.ORdWr | PtyNative.ONoCtty | PtyNative.OCloExec), "posix_openpt");
-        var master = new SafeFileHandle(fd, ownsHandle: true);
-        try
-        {
-            PtyNative.Check(PtyNative.grantpt(fd), "grantpt");
-            PtyNative.Check(PtyNative.unlockpt(fd), "unlockpt");
-            var name = stackalloc byte[256];
-            var error = PtyNative.ptsname_r(fd, name, 256);
-            if (error != 0)
-            {
-                throw new InvalidOperationException($"ptsname_r failed (error {error})");
-            }
-
-            SetNonBlocking(master);
-            var length = new ReadOnlySpan<byte>(name, 256).IndexOf((byte)0);
-            var pty = new Pty(master, Encoding.ASCII.GetString(name, length < 0 ? 256 : length));
-            pty._keeper = pty.OpenSlave(nonBlocking: true);
-            return pty;
-        }
-        catch
-        {
-            master.Dispose();
-            throw;
-        }
-    }
+    // The flag values differ between Linux and macOS/the BSDs.
+    private static readonly int NoCtty = OperatingSystem.IsLinux() ? 0x100 : 0x20000;
+    private static readonly int CloExec = OperatingSystem.IsLinux() ? 0x80000 : 0x1000000;
+    private const int ReadWrite = 2;
 
     /// <summary>
-    /// Opens the slave end in raw mode (cfmakeraw: no echo, no line editing, no CR/LF translation, reads
-    /// return as soon as one byte is there): a serial line, not a terminal for humans.
+    /// Opens a pair. The master end plays the device; the slave end, named like /dev/pts/3, is what a
+    /// program opens as it would open /dev/ttyUSB0.
     /// </summary>
-    public SafeFileHandle OpenSlave(bool nonBlocking)
+    public static unsafe (SafeFileHandle Master, SafeFileHandle Slave, string SlavePath) Open()
     {
-        var flags = PtyNative.ORdWr | PtyNative.ONoCtty | PtyNative.OCloExec | (nonBlocking ? PtyNative.ONonBlock : 0);
-        var handle = new SafeFileHandle(PtyNative.Check(PtyNative.open(SlavePath, flags), $"open({SlavePath})"), ownsHandle: true);
-        try
+        var master = new SafeFileHandle(Check(posix_openpt(ReadWrite | NoCtty | CloExec)), ownsHandle: true);
+        Check(grantpt((int)master.DangerousGetHandle()));
+        Check(unlockpt((int)master.DangerousGetHandle()));
+        var name = stackalloc byte[256];
+        if (ptsname_r((int)master.DangerousGetHandle(), name, 256) != 0)
         {
-            MakeRaw(handle);
-            return handle;
+            throw new InvalidOperationException("ptsname_r failed");
         }
-        catch
-        {
-            handle.Dispose();
-            throw;
-        }
+
+        var path = Encoding.ASCII.GetString(MemoryMarshal.CreateReadOnlySpanFromNullTerminated(name));
+        var slave = new SafeFileHandle(Check(open(path, ReadWrite | NoCtty | CloExec)), ownsHandle: true);
+
+        // Raw mode: no echo, no line editing, no CR/LF translation. A serial line carries bytes, not a
+        // terminal session. struct termios differs between libcs, so it stays an opaque buffer here.
+        var termios = stackalloc byte[256];
+        Check(tcgetattr((int)slave.DangerousGetHandle(), termios));
+        cfmakeraw(termios);
+        Check(tcsetattr((int)slave.DangerousGetHandle(), 0 /* TCSANOW */, termios));
+        return (master, slave, path);
     }
 
-    public void Dispose()
-    {
-        _keeper?.Dispose();
-        Master.Dispose();
-    }
+    private static int Check(int result) =>
+        result != -1 ? result : throw new InvalidOperationException($"pty: {Marshal.GetLastPInvokeErrorMessage()}");
 
-    public static void SetNonBlocking(SafeFileHandle handle)
-    {
-        var fd = (int)handle.DangerousGetHandle();
-        var flags = PtyNative.Check(PtyNative.fcntl(fd, PtyNative.FGetFl, 0), "fcntl(F_GETFL)");
-        PtyNative.Check(PtyNative.fcntl(fd, PtyNative.FSetFl, flags | PtyNative.ONonBlock), "fcntl(F_SETFL)");
-    }
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int posix_openpt(int flags);
 
-    private static unsafe void MakeRaw(SafeFileHandle handle)
-    {
-        var fd = (int)handle.DangerousGetHandle();
-        var termios = stackalloc byte[PtyNative.TermiosSize];
-        PtyNative.Check(PtyNative.tcgetattr(fd, termios), "tcgetattr");
-        PtyNative.cfmakeraw(termios);
-        PtyNative.Check(PtyNative.tcsetattr(fd, PtyNative.TcsaNow, termios), "tcsetattr");
-    }
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int grantpt(int fd);
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int unlockpt(int fd);
+
+    [LibraryImport("libc")]
+    private static unsafe partial int ptsname_r(int fd, byte* buffer, nuint length);
+
+    [LibraryImport("libc", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    private static partial int open(string path, int flags);
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static unsafe partial int tcgetattr(int fd, byte* termios);
+
+    [LibraryImport("libc")]
+    private static unsafe partial void cfmakeraw(byte* termios);
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static unsafe partial int tcsetattr(int fd, int action, byte* termios);
 }

@@ -1,7 +1,7 @@
 using System;
 using System.Runtime.InteropServices;
 
-namespace EporeX.Samples.TtyDemo;
+namespace EporeX.Bench.TtyLatency;
 
 /// <summary>
 /// The libc calls a pseudo-terminal needs. The flag values differ between Linux and macOS/the BSDs, so they

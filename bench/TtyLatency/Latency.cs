@@ -2,12 +2,17 @@ using System;
 using System.Diagnostics;
 using System.Globalization;
 
-namespace EporeX.Samples.TtyDemo;
+namespace EporeX.Bench.TtyLatency;
 
 /// <summary>Round-trip times of one contender, in <see cref="Stopwatch"/> ticks, and their percentiles.</summary>
-internal sealed class Latency(string name, int capacity)
+/// <param name="id">A short name without spaces, for <see cref="MachineRow"/>.</param>
+/// <param name="name">The table's name.</param>
+/// <param name="capacity">The round trips it will hold.</param>
+internal sealed class Latency(string id, string name, int capacity)
 {
     private readonly long[] _ticks = new long[capacity];
+
+    public string Id { get; } = id;
 
     public string Name { get; } = name;
 
@@ -31,6 +36,9 @@ internal sealed class Latency(string name, int capacity)
 
     public string Row() => string.Create(CultureInfo.InvariantCulture,
         $"| {Name} | {Count:N0} | {Percentile(50):F1} | {Percentile(99):F1} | {Percentile(100):F1} |");
+
+    public string MachineRow() => string.Create(CultureInfo.InvariantCulture,
+        $"ROW {Id} round_trips={Count} p50_us={Percentile(50):F1} p99_us={Percentile(99):F1} max_us={Percentile(100):F1}");
 
     public static string Header => "| reader | round trips | p50 µs | p99 µs | max µs |\n| --- | ---: | ---: | ---: | ---: |";
 }

@@ -2,11 +2,11 @@ using System;
 using System.Threading;
 using Microsoft.Win32.SafeHandles;
 
-namespace EporeX.Samples.TtyDemo;
+namespace EporeX.Bench.TtyLatency;
 
 /// <summary>
-/// The device at the far end of the line: a thread that echoes every byte written to the slave back to it,
-/// and that can also send bytes of its own. It waits on the master with a plain EporeX <see cref="Poll"/>
+/// The device at the far end of the line: a thread that echoes every byte written to the slave back to it.
+/// It waits on the master with a plain EporeX <see cref="Poll"/>
 /// and stops through a <see cref="Waker"/>, so it never sleeps or spins. Both contenders of the latency
 /// table talk to this same peer.
 /// </summary>
@@ -19,7 +19,6 @@ internal sealed class EchoPeer : IDisposable
     private readonly Poll _poll;
     private readonly Waker _waker;
     private readonly Thread _thread;
-    private readonly Lock _writeLock = new();
     private volatile bool _stopping;
 
     public EchoPeer(SafeFileHandle master)
@@ -34,15 +33,6 @@ internal sealed class EchoPeer : IDisposable
 
     /// <summary>Bytes echoed so far.</summary>
     public long Echoed { get; private set; }
-
-    /// <summary>Writes <paramref name="data"/> to the line (the slave reads it), from any thread.</summary>
-    public void Send(ReadOnlySpan<byte> data)
-    {
-        lock (_writeLock)
-        {
-            WriteAll(data);
-        }
-    }
 
     public void Dispose()
     {
@@ -67,10 +57,7 @@ internal sealed class EchoPeer : IDisposable
 
             while (Read(buffer) is var n && n > 0)
             {
-                lock (_writeLock)
-                {
-                    WriteAll(buffer.AsSpan(0, n));
-                }
+                WriteAll(buffer.AsSpan(0, n));
 
                 Echoed += n;
             }

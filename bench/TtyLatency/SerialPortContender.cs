@@ -2,7 +2,7 @@ using System;
 using System.Diagnostics;
 using System.IO.Ports;
 
-namespace EporeX.Samples.TtyDemo;
+namespace EporeX.Bench.TtyLatency;
 
 /// <summary>
 /// The same round trip through <see cref="SerialPort"/> opened on the pty's slave path: Write a line, then
@@ -33,9 +33,9 @@ internal static class SerialPortContender
         }
     }
 
-    public static Latency Measure(SerialPort port, string line, int roundTrips, string name)
+    public static Latency Measure(SerialPort port, string line, int roundTrips, string id, string name)
     {
-        var latency = new Latency(name, roundTrips);
+        var latency = new Latency(id, name, roundTrips);
         for (var i = 0; i < roundTrips; i++)
         {
             var start = Stopwatch.GetTimestamp();
