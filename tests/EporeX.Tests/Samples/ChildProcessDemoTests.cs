@@ -1,69 +1,48 @@
 using System;
+using System.Globalization;
 using System.Linq;
-using System.Threading.Tasks;
-using EporeX.Samples.ChildProcessDemo;
+using System.Text.RegularExpressions;
 using EporeX.Tests.Support;
 
 namespace EporeX.Tests.Samples;
 
 /// <summary>
-/// The child-process sample, in-process on every backend with its quick script (a, 0.2 s, b, 2.5 s, c; a
-/// 1.5 s per-line timeout): through AsyncFd the timeout really ends the read and the next line is still
-/// read; through a FileStream over the same kind of pipe (dotnet/runtime#127594) the read goes on until
-/// the child writes again. If a runtime fixes #127594, the FileStream assertion fails: the
-/// statement of docs/articles/async.md ("A per-line timeout that really cancels") is then out of date.
+/// samples/ChildProcessDemo as a child process on every backend: its child writes a, b a second later, c
+/// five seconds after b, and it reads them through AsyncFd with a 3 s per-line timeout. The timeout fires
+/// between b and c and really ends that read (had it not, the read would have returned c instead), the next
+/// read still gets c whole, and the child is gone at the end.
 /// </summary>
-public sealed class ChildProcessDemoTests
+public sealed partial class ChildProcessDemoTests
 {
-    /// <summary>Half the gap between the quick script's timeout (1.7 s) and its next line (2.7 s).</summary>
-    private const double InconclusiveAfterMs = 500;
+    private const double TimeoutMs = 3000;
 
     [SkippableTheory]
     [MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
-    public async Task The_AsyncFd_timeout_cancels_and_the_next_line_is_still_read(string backend)
+    public void A_line_times_out_the_read_is_cancelled_and_the_next_line_arrives_whole(string backend)
     {
         Backends.Open(backend).Dispose(); // skips (or fails, when required) a backend that cannot run here
-        await using var loop = new EventLoop(new EventLoopOptions { Backend = backend });
-        var settings = Demo.Quick;
+        var run = SampleProcess.Run("ChildProcessDemo", TimeSpan.FromSeconds(60), "--backend", backend);
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Contains($"EventLoop on {backend}", run.Output, StringComparison.Ordinal);
 
-        // On a loaded machine the thread pool may run a timeout's timer so late that the next line comes
-        // first, or resume a reader so late that no read ever waits long enough to time out; such a run
-        // shows nothing either way, so it is run again (a few times at most).
-        var result = await Demo.RunAsync(loop, settings).WaitAsync(TimeSpan.FromSeconds(30));
-        for (var attempt = 1; attempt < 3 && !Conclusive(result); attempt++)
-        {
-            result = await Demo.RunAsync(loop, settings).WaitAsync(TimeSpan.FromSeconds(30));
-        }
+        // What it read, in order: a line ("a"), a timeout (T), the end of output (E).
+        var steps = Step().Matches(run.Output)
+            .Select(m => (Ms: double.Parse(m.Groups["ms"].Value, CultureInfo.InvariantCulture), What: m.Groups["line"].Success ? m.Groups["line"].Value : m.Groups["what"].Value[..1].ToUpperInvariant()))
+            .ToList();
+        var sequence = string.Join(' ', steps.Select(s => s.What));
+        Assert.True(Regex.IsMatch(sequence, "^a b (T )+c E$"), $"read: {sequence}\n{run}");
 
-        Assert.True(Conclusive(result), $"three runs in a row showed nothing (a timer {result.TimerLateMs:F0} ms late, or no read ever timed out): the machine is too busy\n{result.AsyncFd}\n{result.FileStream}");
+        // The first timeout ends its read when due (a timer may fire a tick early, a busy one late), and c
+        // still comes afterwards, from the read that followed.
+        var b = steps.First(s => s.What == "b");
+        var timedOut = steps.First(s => s.What == "T");
+        Assert.InRange(timedOut.Ms - b.Ms, TimeoutMs - 20, TimeoutMs + Waiting.Arrives.TotalMilliseconds);
 
-        // a, b, one timeout or more (a loaded machine may start the child late), c, the end.
-        var steps = result.AsyncFd.Steps;
-        var kinds = string.Concat(steps.Select(s => s.Kind switch { StepKind.Line => 'L', StepKind.TimedOut => 'T', StepKind.EndOfStream => 'E', _ => '?' }));
-        Assert.Matches("^LLT+LE$", kinds);
-        Assert.Equal(["a", "b", "c"], steps.Where(s => s.Kind == StepKind.Line).Select(s => s.Text));
-        var timeout = settings.Timeout.TotalMilliseconds;
-        foreach (var timedOut in steps.Where(s => s.Kind == StepKind.TimedOut))
-        {
-            // It ends when the timeout fires (a timer may fire a tick early; a busy pool may run it late).
-            Assert.InRange(timedOut.EndMs - timedOut.StartMs, timeout - 20, timeout + timedOut.TimerLateMs + Waiting.Arrives.TotalMilliseconds);
-        }
-
-        // The #127594 case: the timeout fired but the FileStream read went on until the child wrote c.
-        var notCancelled = Assert.Single(result.FileStream.Steps, s => s.Kind == StepKind.NotCancelled);
-        Assert.Equal("c", notCancelled.Text);
-        Assert.DoesNotContain(result.FileStream.Steps, s => s.Kind == StepKind.TimedOut);
-        Assert.Contains("NOT cancelled", result.Verdict(result.FileStream), StringComparison.Ordinal);
-        Assert.Contains("cancelled", result.Verdict(result.AsyncFd), StringComparison.Ordinal);
+        // The child it started (its PID in the first line) has ended: exited by itself, or killed by its PID.
+        var pid = Regex.Match(run.Output, @"^child (\d+):", RegexOptions.Multiline).Groups[1].Value;
+        Assert.Matches($@"(?m)^child {pid} (exited with 0|killed)$", run.Output);
     }
 
-    /// <summary>
-    /// A run shows something when every timeout timer fired on time (within <see cref="InconclusiveAfterMs"/>)
-    /// and, in both the AsyncFd and the FileStream timelines, some read had its token cancelled while it
-    /// waited (it timed out, or it went on regardless). A timeline of lines alone never put the token to the test.
-    /// </summary>
-    private static bool Conclusive(DemoResult result) =>
-        result.TimerLateMs <= InconclusiveAfterMs
-        && result.AsyncFd.Steps.Exists(s => s.Kind is StepKind.TimedOut or StepKind.NotCancelled)
-        && result.FileStream.Steps.Exists(s => s.Kind is StepKind.TimedOut or StepKind.NotCancelled);
+    [GeneratedRegex(@"^\s*(?<ms>\d+) ms  (line ""(?<line>[^""]*)""|(?<what>timeout|end of output))", RegexOptions.Multiline)]
+    private static partial Regex Step();
 }

@@ -1,17 +1,23 @@
 using System;
 using System.Diagnostics;
+using System.Threading.Tasks;
 
 namespace EporeX.Tests.Support;
 
-/// <summary>A sample (samples/) or a harness (bench/) run as a child process to its end, as a user runs it: <c>dotnet NAME.dll ARGUMENTS</c>.</summary>
+/// <summary>
+/// Runs a sample's or a harness's program (<see cref="SampleBinaries.Dll"/>) as a child process, bounded in
+/// time: one still running at the limit is killed through its own handle (its PID, with its children), never
+/// by name, and the test fails with what it had printed.
+/// </summary>
 internal static class SampleProcess
 {
-    /// <summary>
-    /// Runs <paramref name="name"/> (found by <see cref="SampleBinaries.Dll"/>) and returns its exit status
-    /// and output. Past <paramref name="within"/> it kills the process it started (by its handle, with its
-    /// children) and fails with what it had written.
-    /// </summary>
-    public static (int ExitCode, string Output, string Errors) Run(string name, TimeSpan within, params string[] arguments)
+    /// <summary>What a finished run printed.</summary>
+    public sealed record Result(int ExitCode, string Output, string Errors)
+    {
+        public override string ToString() => $"exit {ExitCode}\n{Output}\n{Errors}";
+    }
+
+    public static Result Run(string name, TimeSpan limit, params string[] arguments)
     {
         var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
         {
@@ -25,17 +31,19 @@ internal static class SampleProcess
             start.ArgumentList.Add(argument);
         }
 
-        using var child = Process.Start(start)!;
+        using var child = Process.Start(start) ?? throw new InvalidOperationException($"{name} did not start");
         var output = child.StandardOutput.ReadToEndAsync();
         var errors = child.StandardError.ReadToEndAsync();
-        if (!child.WaitForExit(within))
+        if (!child.WaitForExit(limit))
         {
             child.Kill(entireProcessTree: true);
             child.WaitForExit();
-            Assert.Fail($"{name} {string.Join(' ', arguments)} did not end within {within.TotalSeconds} s (killed pid {child.Id})\n{output.Result}\n{errors.Result}");
+            Assert.Fail($"{name} {string.Join(' ', arguments)} did not finish within {limit.TotalSeconds} s; killed pid {child.Id}\n{Text(output)}\n{Text(errors)}");
         }
 
-        child.WaitForExit(); // the redirected streams to their end
-        return (child.ExitCode, output.Result, errors.Result);
+        child.WaitForExit(); // the end of its output
+        return new Result(child.ExitCode, Text(output), Text(errors));
     }
+
+    private static string Text(Task<string> read) => read.Wait(TimeSpan.FromSeconds(10)) ? read.Result : "(its output did not end)";
 }

@@ -1,7 +1,7 @@
 using System;
 using System.Runtime.InteropServices;
 
-namespace EporeX.Samples.ChildProcessDemo;
+namespace EporeX.Bench.ChildProcessComparison;
 
 /// <summary>fcntl, to see and set O_NONBLOCK on the child's stdout pipe.</summary>
 internal static partial class PipeNative

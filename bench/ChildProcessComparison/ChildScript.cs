@@ -2,7 +2,7 @@ using System;
 using System.Diagnostics;
 using System.Globalization;
 
-namespace EporeX.Samples.ChildProcessDemo;
+namespace EporeX.Bench.ChildProcessComparison;
 
 /// <summary>
 /// The child: <c>sh -c 'echo a; sleep FIRST; echo b; sleep SECOND; echo c'</c>. Line b comes soon after a;

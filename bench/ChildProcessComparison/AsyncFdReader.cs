@@ -2,7 +2,7 @@ using System;
 using System.IO.Pipes;
 using System.Threading.Tasks;
 
-namespace EporeX.Samples.ChildProcessDemo;
+namespace EporeX.Bench.ChildProcessComparison;
 
 /// <summary>
 /// The child's stdout pipe through EporeX: the descriptor is made non-blocking, registered with the

@@ -4,7 +4,7 @@ using System.IO.Pipes;
 using System.Threading.Tasks;
 using Microsoft.Win32.SafeHandles;
 
-namespace EporeX.Samples.ChildProcessDemo;
+namespace EporeX.Bench.ChildProcessComparison;
 
 /// <summary>
 /// The dotnet/runtime#127594 case: the child's stdout pipe in a <see cref="FileStream"/> (what

@@ -1,7 +1,7 @@
 using System;
 using System.Threading.Tasks;
 
-namespace EporeX.Samples.ChildProcessDemo;
+namespace EporeX.Bench.ChildProcessComparison;
 
 /// <summary>
 /// For comparison, <see cref="System.Diagnostics.Process.StandardOutput"/> itself: on Linux and macOS its

@@ -2,7 +2,7 @@ using System;
 using System.Threading;
 using System.Threading.Tasks;
 
-namespace EporeX.Samples.ChildProcessDemo;
+namespace EporeX.Bench.ChildProcessComparison;
 
 /// <summary>
 /// The loop every reader runs: read a line with a per-line timeout (a CancellationToken that fires after

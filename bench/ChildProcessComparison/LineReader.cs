@@ -6,7 +6,7 @@ using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
 
-namespace EporeX.Samples;
+namespace EporeX.Bench.ChildProcessComparison;
 
 /// <summary>
 /// Lines ('\n'-terminated, UTF-8) from a stream, through a <see cref="PipeReader"/>. Chosen over

@@ -4,7 +4,7 @@ using System.Globalization;
 using System.Linq;
 using System.Text;
 
-namespace EporeX.Samples.ChildProcessDemo;
+namespace EporeX.Bench.ChildProcessComparison;
 
 /// <summary>What one reader saw, step by step, with times in milliseconds from the child's start.</summary>
 internal sealed class Timeline(string reader)
