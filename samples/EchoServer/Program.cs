@@ -17,11 +17,10 @@ listener.Listen(1024);
 
 // Tokens say which source an event is for: 0 and 1 are ours, every connection gets the next number.
 var listenerToken = new Token(0);
-var stopToken = new Token(1);
 poll.Registry.Register(listener, listenerToken, Interest.Readable);
 
 // SIGINT/SIGTERM arrive on another thread; a Waker is how another thread ends the wait.
-using var stop = new Waker(poll.Registry, stopToken);
+using var stop = new Waker(poll.Registry, new Token(1));
 var stopping = false;
 void Stop(PosixSignalContext context)
 {
@@ -67,8 +66,6 @@ foreach (var connection in connections.Values)
 {
     connection.Socket.Dispose();
 }
-
-return 0;
 
 // Readiness says "try now", not "this much is there": accept until the kernel says it would block.
 void Accept()
@@ -117,8 +114,7 @@ void Serve(Token token, Connection connection)
         {
             if (!connection.Send(buffer.AsSpan(0, n)))
             {
-                // The peer reads slower than it writes: wait until its socket takes more.
-                poll.Registry.Reregister(connection.Socket, token, Interest.Writable);
+                poll.Registry.Reregister(connection.Socket, token, Interest.Writable); // until the slow peer takes more
                 connection.WaitsToWrite = true;
                 return;
             }
