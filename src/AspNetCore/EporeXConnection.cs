@@ -26,15 +26,16 @@ internal sealed class EporeXConnection : ConnectionContext,
     private readonly CancellationTokenSource _closed = new();
     private readonly Task _closedFired;
     private readonly ILogger _logger;
+    private readonly AcceptedConnection _accepted;
     private readonly long _idNumber;
     private string? _id;
     private IDictionary<object, object?>? _items;
 
     public EporeXConnection(AcceptedConnection accepted, DescriptorPipeOptions pipeOptions, MemoryPool<byte> pool, ILogger logger)
     {
-        Socket = accepted.Socket;
-        LocalEndPoint = Socket.LocalEndPoint;
-        RemoteEndPoint = Socket.RemoteEndPoint;
+        _accepted = accepted;
+        LocalEndPoint = accepted.LocalEndPoint; // Kestrel reads both for every connection: one system call each
+        RemoteEndPoint = accepted.RemoteEndPoint;
         MemoryPool = pool;
         _logger = logger;
         _idNumber = ConnectionIds.Next();
@@ -78,7 +79,7 @@ internal sealed class EporeXConnection : ConnectionContext,
 
     public MemoryPool<byte> MemoryPool { get; }
 
-    public Socket Socket { get; }
+    public Socket Socket => _accepted.Socket; // built on first use: most connections never ask
 
     /// <summary>Ends the connection now: Kestrel's reads fail with <paramref name="abortReason"/>, unsent data is dropped.</summary>
     public override void Abort(ConnectionAbortedException abortReason)

@@ -226,6 +226,14 @@ public sealed class EventLoop : IDisposable, IAsyncDisposable
     }
 
     /// <summary>
+    /// Registers an accepted socket that <paramref name="owner"/> closes with close(2) (a FIN; a
+    /// SafeSocketHandle disposed without its Socket resets the connection): its reads and writes are recv
+    /// and send, and no <see cref="Socket"/> is built for it (that costs six system calls).
+    /// </summary>
+    internal AsyncFd RegisterOwnedSocket(FileDescriptorHandle owner, Interest interest) =>
+        new(this, RegisterCore(new DescriptorIo(owner, owner.Fd, IoKind.Socket, owner), interest));
+
+    /// <summary>
     /// Stops the loop thread (waiting for it, unless called on it), fails every pending await with
     /// <see cref="ObjectDisposedException"/>, and closes the kernel queue. Descriptors stay open until their
     /// AsyncFds are disposed. Calling it again does nothing.

@@ -1,5 +1,4 @@
 using System;
-using System.Net.Sockets;
 using System.Threading;
 using System.Threading.Tasks;
 using EporeX.Unix;
@@ -154,9 +153,9 @@ public sealed partial class EventLoopListener
 
     private AcceptedConnection Wrap(ListeningSocket listening, int fd)
     {
-        // From here the SafeSocketHandle, and the Socket built on it, close the descriptor.
-        var handle = new SafeSocketHandle(fd, ownsHandle: true);
-        Socket socket;
+        // From here the handle, owned by the AsyncFd, closes the descriptor (close(2): a FIN). No Socket is
+        // built around it unless asked for (AcceptedConnection.Socket): that costs six system calls.
+        var owner = new FileDescriptorHandle(fd);
         try
         {
             if (_noDelay)
@@ -164,22 +163,12 @@ public sealed partial class EventLoopListener
                 Libc.SetNoDelay(fd); // best effort, as Kestrel's NoDelay: a refusal leaves Nagle on
             }
 
-            socket = new Socket(handle);
-        }
-        catch
-        {
-            handle.Dispose();
-            throw;
-        }
-
-        try
-        {
             var loop = listening.ServingLoop ?? _group.Next();
-            return new AcceptedConnection(socket, loop.Register(socket, Interest.Readable | Interest.Writable));
+            return new AcceptedConnection(owner, loop.RegisterOwnedSocket(owner, Interest.Readable | Interest.Writable), LocalEndPoint);
         }
         catch
         {
-            socket.Dispose();
+            owner.Dispose();
             throw;
         }
     }

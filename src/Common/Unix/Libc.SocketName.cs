@@ -1,0 +1,48 @@
+using System;
+using System.Net;
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+
+namespace EporeX.Unix;
+
+internal static partial class Libc
+{
+    /// <summary>sizeof(struct sockaddr_storage) on every Unix: room for any address family's sockaddr.</summary>
+    private const int SockaddrStorageSize = 128;
+
+    [LibraryImport(Library, EntryPoint = "getsockname", SetLastError = true)]
+    private static unsafe partial int GetSockNameRaw(int fd, byte* address, uint* length);
+
+    [LibraryImport(Library, EntryPoint = "getpeername", SetLastError = true)]
+    private static unsafe partial int GetPeerNameRaw(int fd, byte* address, uint* length);
+
+    /// <summary>
+    /// A connected socket's own address (getsockname) or its peer's (getpeername), as an end point of
+    /// <paramref name="kind"/>'s type (an <see cref="IPEndPoint"/>, a <see cref="UnixDomainSocketEndPoint"/>):
+    /// one system call, where building a <see cref="Socket"/> around the descriptor to ask it costs six.
+    /// </summary>
+    /// <returns>The address, or null when the kernel refuses (the peer already gone: ENOTCONN) or the family differs.</returns>
+    internal static unsafe EndPoint? SocketName(int fd, bool peer, EndPoint kind)
+    {
+        // SocketAddress keeps the native sockaddr layout, so the kernel can fill its buffer directly.
+        var address = new SocketAddress(kind.AddressFamily, SockaddrStorageSize);
+        var length = (uint)SockaddrStorageSize;
+        fixed (byte* buffer = address.Buffer.Span)
+        {
+            if ((peer ? GetPeerNameRaw(fd, buffer, &length) : GetSockNameRaw(fd, buffer, &length)) != 0)
+            {
+                return null;
+            }
+        }
+
+        address.Size = (int)Math.Min(length, SockaddrStorageSize);
+        try
+        {
+            return address.Family == kind.AddressFamily ? kind.Create(address) : null;
+        }
+        catch (ArgumentException)
+        {
+            return null; // an address the end point type cannot hold
+        }
+    }
+}
