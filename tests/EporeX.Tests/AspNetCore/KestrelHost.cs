@@ -21,11 +21,11 @@ namespace EporeX.Tests.AspNetCore;
 internal sealed class KestrelHost : IAsyncDisposable
 {
     private readonly WebApplication _app;
-    private readonly HostLog _log;
+    private readonly CollectingLogger _log;
     private int _connections;
     private int _foreign;
 
-    private KestrelHost(WebApplication app, HostLog log)
+    private KestrelHost(WebApplication app, CollectingLogger log)
     {
         _app = app;
         _log = log;
@@ -42,7 +42,8 @@ internal sealed class KestrelHost : IAsyncDisposable
     public int Connections => Volatile.Read(ref _connections);
 
     /// <summary>Warnings and errors logged so far, each as "[category/event] message".</summary>
-    public IReadOnlyList<(LogLevel Level, string Message)> Problems => _log.Entries;
+    public IReadOnlyList<(LogLevel Level, string Message)> Problems =>
+        [.. _log.Entries.Where(e => e.Level >= LogLevel.Warning).Select(e => (e.Level, e.Line))];
 
     private static readonly string[] ApplicationErrors =
     [
@@ -71,7 +72,7 @@ internal sealed class KestrelHost : IAsyncDisposable
     {
         Backends.Open(backend).Dispose();
         var builder = WebApplication.CreateSlimBuilder();
-        var log = new HostLog();
+        var log = new CollectingLogger();
         builder.Logging.ClearProviders();
         builder.Logging.AddProvider(log);
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
@@ -132,54 +133,5 @@ internal sealed class KestrelHost : IAsyncDisposable
     {
         await _app.StopAsync().WaitAsync(Waiting.Long);
         await _app.DisposeAsync();
-    }
-
-    /// <summary>Keeps warnings and errors from every category, with the exception each carried.</summary>
-    private sealed class HostLog : ILoggerProvider
-    {
-        private readonly Lock _gate = new();
-        private readonly List<(LogLevel Level, string Message)> _entries = [];
-
-        public IReadOnlyList<(LogLevel Level, string Message)> Entries
-        {
-            get
-            {
-                lock (_gate)
-                {
-                    return [.. _entries];
-                }
-            }
-        }
-
-        public ILogger CreateLogger(string categoryName) => new Category(this, categoryName);
-
-        public void Dispose()
-        {
-        }
-
-        private void Add(LogLevel level, string message)
-        {
-            lock (_gate)
-            {
-                _entries.Add((level, message));
-            }
-        }
-
-        private sealed class Category(HostLog log, string name) : ILogger
-        {
-            public IDisposable? BeginScope<TState>(TState state)
-                where TState : notnull => null;
-
-            public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Warning;
-
-            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-            {
-                if (IsEnabled(logLevel))
-                {
-                    var message = $"[{name}/{eventId.Name}] {formatter(state, exception)}";
-                    log.Add(logLevel, exception is null ? message : $"{message}\n  {exception}");
-                }
-            }
-        }
     }
 }

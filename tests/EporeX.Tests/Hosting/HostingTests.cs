@@ -2,6 +2,7 @@ using System;
 using System.Linq;
 using System.Threading.Tasks;
 using EporeX.Fallback;
+using EporeX.Tests.Support;
 using EporeX.Tests.Swap;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;

@@ -85,7 +85,7 @@ public sealed class ListenerDescriptorTests(ITestOutputHelper output)
     public async Task At_the_descriptor_limit_a_pending_peer_is_closed_cleanly_and_later_peers_are_served(string backend)
     {
         await Settle(backend);
-        var logger = new RecordingLogger();
+        var logger = new CollectingLogger();
         await using var group = Groups.Open(backend, 1);
         await using var listener = EventLoopListener.Bind(group, AnyLoopbackPort, new EventLoopListenerOptions { Logger = logger });
         listener.Start(SendOneByte);
@@ -128,7 +128,7 @@ public sealed class ListenerDescriptorTests(ITestOutputHelper output)
     public async Task Without_a_spare_the_listener_backs_off_at_the_limit_and_serves_the_waiting_peer_afterwards(string backend)
     {
         await Settle(backend);
-        var logger = new RecordingLogger();
+        var logger = new CollectingLogger();
         await using var group = Groups.Open(backend, 1);
         await using var listener = EventLoopListener.Bind(group, AnyLoopbackPort, new EventLoopListenerOptions
         {
