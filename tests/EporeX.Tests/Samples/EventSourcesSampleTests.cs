@@ -1,6 +1,4 @@
 using System;
-using System.Diagnostics;
-using System.IO;
 using EporeX.Tests.Support;
 
 namespace EporeX.Tests.Samples;
@@ -21,26 +19,8 @@ public sealed class EventSourcesSampleTests
             // skips (or fails, when required) a backend that cannot run here
         }
 
-        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
-        {
-            UseShellExecute = false,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "EventSources.dll"));
-        start.ArgumentList.Add("--self-test");
-        start.ArgumentList.Add("--backend");
-        start.ArgumentList.Add(backend);
-        using var sample = Process.Start(start)!;
-        var output = sample.StandardOutput.ReadToEndAsync();
-        var errors = sample.StandardError.ReadToEndAsync();
-        if (!sample.WaitForExit(60_000))
-        {
-            sample.Kill();
-            Assert.Fail("the sample did not stop within 60 s");
-        }
-
-        Assert.True(sample.ExitCode == 0, $"exit {sample.ExitCode}\n{output.Result}\n{errors.Result}");
-        Assert.Contains("terminated by signal: True", output.Result, StringComparison.Ordinal);
+        var run = SampleProcess.Run("EventSources", TimeSpan.FromSeconds(60), "--self-test", "--backend", backend);
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Contains("terminated by signal: True", run.Output, StringComparison.Ordinal);
     }
 }

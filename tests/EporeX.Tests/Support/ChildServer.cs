@@ -41,19 +41,7 @@ internal sealed partial class ChildServer : IDisposable
     /// <summary>Starts <c>dotnet NAME.dll args</c> and waits until it listens; fails the test with its output if it does not.</summary>
     public static ChildServer Start(string name, params string[] args)
     {
-        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
-        {
-            UseShellExecute = false,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        start.ArgumentList.Add(SampleBinaries.Dll(name));
-        foreach (var argument in args)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        var server = new ChildServer(new Process { StartInfo = start });
+        var server = new ChildServer(new Process { StartInfo = SampleBinaries.StartInfo(name, args) });
         server.Process.OutputDataReceived += server.OnLine;
         server.Process.ErrorDataReceived += server.OnLine;
         server.Process.Start();

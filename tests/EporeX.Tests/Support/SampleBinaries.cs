@@ -1,4 +1,6 @@
 using System;
+using System.Collections.Generic;
+using System.Diagnostics;
 using System.IO;
 
 namespace EporeX.Tests.Support;
@@ -30,5 +32,23 @@ internal static class SampleBinaries
         }
 
         return Path.Combine(AppContext.BaseDirectory, $"{name}.dll");
+    }
+
+    /// <summary><c>dotnet NAME.dll ARGUMENTS</c> as a user runs it, stdout and stderr redirected to the test.</summary>
+    public static ProcessStartInfo StartInfo(string name, IEnumerable<string> arguments)
+    {
+        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
+        {
+            UseShellExecute = false,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        start.ArgumentList.Add(Dll(name));
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        return start;
     }
 }

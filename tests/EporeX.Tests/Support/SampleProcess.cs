@@ -19,19 +19,7 @@ internal static class SampleProcess
 
     public static Result Run(string name, TimeSpan limit, params string[] arguments)
     {
-        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
-        {
-            UseShellExecute = false,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        start.ArgumentList.Add(SampleBinaries.Dll(name));
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        using var child = Process.Start(start) ?? throw new InvalidOperationException($"{name} did not start");
+        using var child = Process.Start(SampleBinaries.StartInfo(name, arguments)) ?? throw new InvalidOperationException($"{name} did not start");
         var output = child.StandardOutput.ReadToEndAsync();
         var errors = child.StandardError.ReadToEndAsync();
         if (!child.WaitForExit(limit))
