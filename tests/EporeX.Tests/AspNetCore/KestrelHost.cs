@@ -71,7 +71,9 @@ internal sealed class KestrelHost : IAsyncDisposable
         Action<KestrelServerOptions>? kestrel = null)
     {
         Backends.Open(backend).Dispose();
-        var builder = WebApplication.CreateSlimBuilder();
+        // No configuration reload: its file watcher (an inotify descriptor) is closed on a thread of its own
+        // after the host is disposed, in the middle of a later test's descriptor count.
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = ["--hostBuilder:reloadConfigOnChange=false"] });
         var log = new CollectingLogger();
         builder.Logging.ClearProviders();
         builder.Logging.AddProvider(log);

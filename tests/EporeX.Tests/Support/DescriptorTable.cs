@@ -54,8 +54,16 @@ internal static class DescriptorTable
         System.GC.Collect();
         System.GC.WaitForPendingFinalizers();
         System.GC.Collect();
-        return Open();
+        var open = Open();
+        foreach (var fd in open)
+        {
+            s_baselineTargets[fd] = Describe(fd); // to name, in a failure, a descriptor closed meanwhile
+        }
+
+        return open;
     }
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<int, string> s_baselineTargets = new();
 
     /// <summary>
     /// Asserts that the open descriptors are <paramref name="before"/> again, allowing them 10 s to settle:
@@ -77,7 +85,7 @@ internal static class DescriptorTable
         opened.ExceptWith(before);
         var closed = new SortedSet<int>(before);
         closed.ExceptWith(now);
-        Assert.True(now.SetEquals(before), $"descriptors still open: [{string.Join(", ", opened.Select(Describe))}]; closed that were open before: [{string.Join(", ", closed)}]");
+        Assert.True(now.SetEquals(before), $"descriptors still open: [{string.Join(", ", opened.Select(Describe))}]; closed that were open before: [{string.Join(", ", closed.Select(fd => s_baselineTargets.GetValueOrDefault(fd, $"{fd}")))}]");
     }
 
     /// <summary>
