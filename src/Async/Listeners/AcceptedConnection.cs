@@ -22,11 +22,23 @@ public sealed class AcceptedConnection : IDisposable, IAsyncDisposable
     private EndPoint? _remote;
     private int _disposed;
 
-    internal AcceptedConnection(FileDescriptorHandle owner, AsyncFd fd, EndPoint listening)
+    /// <param name="owner">The descriptor's owner, which <paramref name="fd"/> disposes.</param>
+    /// <param name="fd">The descriptor registered on its loop.</param>
+    /// <param name="listening">The listener's bound address: the type of the addresses, and this end's own when it names one host.</param>
+    /// <param name="remote">The peer's address as accept returned it, or null to ask getpeername when it is wanted.</param>
+    internal AcceptedConnection(FileDescriptorHandle owner, AsyncFd fd, EndPoint listening, EndPoint? remote)
     {
         _owner = owner;
         _listening = listening;
+        _remote = remote;
         Fd = fd;
+
+        // A listener bound to one address (not a wildcard) accepts only on it: that is this end's address,
+        // known without getsockname.
+        if (listening is IPEndPoint { Address: var bound } ip && !bound.Equals(IPAddress.Any) && !bound.Equals(IPAddress.IPv6Any))
+        {
+            _local = new IPEndPoint(bound, ip.Port);
+        }
     }
 
     /// <summary>
@@ -63,11 +75,11 @@ public sealed class AcceptedConnection : IDisposable, IAsyncDisposable
     /// <summary>The loop of the group that serves this connection.</summary>
     public EventLoop Loop => Fd.Loop;
 
-    /// <summary>The peer's address (a TCP address and port, or the peer's Unix socket path, often unnamed); null if the peer is already gone.</summary>
+    /// <summary>The peer's address (a TCP address and port, or the peer's Unix socket path, often unnamed), as accept reported it.</summary>
     /// <exception cref="ObjectDisposedException">The connection is disposed.</exception>
     public EndPoint? RemoteEndPoint => Name(ref _remote, peer: true);
 
-    /// <summary>The connection's own address (on a listener bound to any address, the one the peer reached).</summary>
+    /// <summary>The connection's own address: the listener's when it is bound to one address; on a listener bound to any address, the one the peer reached (getsockname, on first use); null if the connection is already reset.</summary>
     /// <exception cref="ObjectDisposedException">The connection is disposed.</exception>
     public EndPoint? LocalEndPoint => Name(ref _local, peer: false);
 

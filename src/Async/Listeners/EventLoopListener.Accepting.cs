@@ -71,13 +71,14 @@ public sealed partial class EventLoopListener
     {
         using var reference = new HandleReference(listening.Socket.SafeHandle);
         var listeningFd = (int)reference.Value;
+        Span<byte> peer = stackalloc byte[Libc.SockaddrStorageSize];
         while (true)
         {
-            var fd = Libc.AcceptNonBlocking(listeningFd, out errno);
+            var fd = Libc.AcceptNonBlocking(listeningFd, peer, out var peerLength, out errno);
             Interlocked.Increment(ref _acceptCalls);
             if (fd >= 0)
             {
-                if (!Deliver(listening, fd))
+                if (!Deliver(listening, fd, peer[..peerLength]))
                 {
                     return Burst.QueueFull;
                 }
@@ -122,12 +123,12 @@ public sealed partial class EventLoopListener
     }
 
     /// <summary>Wraps and queues an accepted descriptor; false when the queue is full (it is kept as pending).</summary>
-    private bool Deliver(ListeningSocket listening, int fd)
+    private bool Deliver(ListeningSocket listening, int fd, ReadOnlySpan<byte> peer)
     {
         AcceptedConnection connection;
         try
         {
-            connection = Wrap(listening, fd);
+            connection = Wrap(listening, fd, peer);
         }
         catch (Exception e)
         {
@@ -151,7 +152,7 @@ public sealed partial class EventLoopListener
         return false;
     }
 
-    private AcceptedConnection Wrap(ListeningSocket listening, int fd)
+    private AcceptedConnection Wrap(ListeningSocket listening, int fd, ReadOnlySpan<byte> peer)
     {
         // From here the handle, owned by the AsyncFd, closes the descriptor (close(2): a FIN). No Socket is
         // built around it unless asked for (AcceptedConnection.Socket): that costs six system calls.
@@ -164,7 +165,8 @@ public sealed partial class EventLoopListener
             }
 
             var loop = listening.ServingLoop ?? _group.Next();
-            return new AcceptedConnection(owner, loop.RegisterOwnedSocket(owner, Interest.Readable | Interest.Writable), LocalEndPoint);
+            var remote = peer.IsEmpty ? null : Libc.ToEndPoint(peer, LocalEndPoint); // from accept itself: no getpeername
+            return new AcceptedConnection(owner, loop.RegisterOwnedSocket(owner, Interest.Readable | Interest.Writable), LocalEndPoint, remote);
         }
         catch
         {

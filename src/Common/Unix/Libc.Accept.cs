@@ -27,36 +27,52 @@ internal static partial class Libc
     internal static readonly int EPROTO = UnixFamily.IsLinux ? 71 : 92;
 
     [LibraryImport(Library, EntryPoint = "accept4", SetLastError = true)]
-    private static partial int Accept4Raw(int fd, nint address, nint addressLength, int flags);
+    private static unsafe partial int Accept4Raw(int fd, byte* address, uint* addressLength, int flags);
 
     [LibraryImport(Library, EntryPoint = "accept", SetLastError = true)]
-    private static partial int AcceptRaw(int fd, nint address, nint addressLength);
+    private static unsafe partial int AcceptRaw(int fd, byte* address, uint* addressLength);
 
     [LibraryImport(Library, EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int OpenRaw(string path, int flags);
 
     /// <summary>
     /// Takes one pending connection off a non-blocking listening socket, as a non-blocking, close-on-exec
-    /// descriptor; the peer's address is not asked for (the caller can getpeername it). EINTR is retried.
+    /// descriptor, without its peer's address. EINTR is retried.
     /// </summary>
     /// <returns>The new descriptor, or -1 with <paramref name="errno"/> set (EAGAIN when none is pending).</returns>
-    internal static int AcceptNonBlocking(int listeningFd, out int errno)
-    {
-        while (true)
-        {
-            var fd = HasAccept4
-                ? Accept4Raw(listeningFd, 0, 0, SOCK_NONBLOCK | SOCK_CLOEXEC)
-                : AcceptRaw(listeningFd, 0, 0);
-            if (fd >= 0)
-            {
-                errno = HasAccept4 ? 0 : SetFlagsAfterAccept(fd);
-                return errno == 0 ? fd : -1;
-            }
+    internal static int AcceptNonBlocking(int listeningFd, out int errno) =>
+        AcceptNonBlocking(listeningFd, [], out _, out errno);
 
-            errno = Errno.Last;
-            if (errno != Errno.EINTR)
+    /// <summary>
+    /// As <see cref="AcceptNonBlocking(int, out int)"/>, and the peer's native sockaddr into
+    /// <paramref name="peer"/> (<see cref="SockaddrStorageSize"/> bytes hold any), its length in
+    /// <paramref name="peerLength"/>: the address the accept call returns anyway, where getpeername later
+    /// would be one more system call.
+    /// </summary>
+    internal static unsafe int AcceptNonBlocking(int listeningFd, Span<byte> peer, out int peerLength, out int errno)
+    {
+        fixed (byte* address = peer)
+        {
+            while (true)
             {
-                return -1;
+                var length = (uint)peer.Length;
+                var lengthArgument = peer.IsEmpty ? null : &length;
+                var fd = HasAccept4
+                    ? Accept4Raw(listeningFd, address, lengthArgument, SOCK_NONBLOCK | SOCK_CLOEXEC)
+                    : AcceptRaw(listeningFd, address, lengthArgument);
+                if (fd >= 0)
+                {
+                    peerLength = (int)Math.Min(length, (uint)peer.Length); // the kernel reports the full size of a truncated address
+                    errno = HasAccept4 ? 0 : SetFlagsAfterAccept(fd);
+                    return errno == 0 ? fd : -1;
+                }
+
+                errno = Errno.Last;
+                if (errno != Errno.EINTR)
+                {
+                    peerLength = 0;
+                    return -1;
+                }
             }
         }
     }

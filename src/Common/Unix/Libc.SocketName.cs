@@ -8,7 +8,7 @@ namespace EporeX.Unix;
 internal static partial class Libc
 {
     /// <summary>sizeof(struct sockaddr_storage) on every Unix: room for any address family's sockaddr.</summary>
-    private const int SockaddrStorageSize = 128;
+    internal const int SockaddrStorageSize = 128;
 
     [LibraryImport(Library, EntryPoint = "getsockname", SetLastError = true)]
     private static unsafe partial int GetSockNameRaw(int fd, byte* address, uint* length);
@@ -24,18 +24,26 @@ internal static partial class Libc
     /// <returns>The address, or null when the kernel refuses (the peer already gone: ENOTCONN) or the family differs.</returns>
     internal static unsafe EndPoint? SocketName(int fd, bool peer, EndPoint kind)
     {
-        // SocketAddress keeps the native sockaddr layout, so the kernel can fill its buffer directly.
-        var address = new SocketAddress(kind.AddressFamily, SockaddrStorageSize);
+        Span<byte> buffer = stackalloc byte[SockaddrStorageSize];
         var length = (uint)SockaddrStorageSize;
-        fixed (byte* buffer = address.Buffer.Span)
+        fixed (byte* address = buffer)
         {
-            if ((peer ? GetPeerNameRaw(fd, buffer, &length) : GetSockNameRaw(fd, buffer, &length)) != 0)
+            if ((peer ? GetPeerNameRaw(fd, address, &length) : GetSockNameRaw(fd, address, &length)) != 0)
             {
                 return null;
             }
         }
 
-        address.Size = (int)Math.Min(length, SockaddrStorageSize);
+        return ToEndPoint(buffer[..(int)Math.Min(length, SockaddrStorageSize)], kind);
+    }
+
+    /// <summary>A native sockaddr the kernel filled (getsockname, getpeername, accept) as an end point of <paramref name="kind"/>'s type; null when the family differs or the type cannot hold it.</summary>
+    internal static EndPoint? ToEndPoint(ReadOnlySpan<byte> sockaddr, EndPoint kind)
+    {
+        // SocketAddress keeps the native layout, so the bytes go in as they are.
+        var address = new SocketAddress(kind.AddressFamily, SockaddrStorageSize);
+        sockaddr.CopyTo(address.Buffer.Span);
+        address.Size = sockaddr.Length;
         try
         {
             return address.Family == kind.AddressFamily ? kind.Create(address) : null;
