@@ -14,7 +14,7 @@
 #   close      GET /plaintext with "Connection: close": a new connection per request
 # The server runs on CPU 1 (so ProcessorCount is 1: one I/O queue for Sockets, one loop for EporeX), wrk
 # on CPU 0. The configurations alternate within each repetition (a fresh server each time, warmed up with
-# 12 s of wrk); each line is the median over the repetitions, and errors are summed over them:
+# 48 s of wrk, until the JIT has settled); each line is the median over the repetitions, and errors are summed over them:
 #   ROW <config> <scenario> req_s=<median> cpu_us_per_req=<median server CPU µs per request> p99_ms=<median p99> errors=<non-2xx + socket errors>
 # Server CPU is utime + stime from /proc/PID/stat over the measured seconds. A p99 of 0 (wrk's
 # histogram losing a pipelined run's upper percentiles) is left out of that median; p99_ms=nan when
@@ -82,12 +82,16 @@ for ((rep = 1; rep <= REPS; rep++)); do
         env "${env[@]}" DOTNET_gcServer=0 taskset -c 1 dotnet "$DLL" "${args[@]}" >/dev/null 2>&1 &
         pid=$!
         for _ in $(seq 200); do (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null && break; sleep 0.05; done
-        # Warm-up, 12 s: on one saturated CPU the JIT's tiering (tier 0, PGO instrumentation, tier 1) takes
-        # seconds, and EporeX is not ReadyToRun-compiled as the framework's Sockets transport is: a short
-        # warm-up measures EporeX's tier-0 code against Sockets' precompiled code.
-        load plaintext "$port" 6 >/dev/null
-        load json "$port" 4 >/dev/null
-        load close "$port" 2 >/dev/null
+        # Warm-up, 3 rounds of the three scenarios (48 s): on one saturated CPU the JIT's tiering (tier 0,
+        # PGO instrumentation, tier 1) competes with the load for that CPU and takes 30-40 s to settle.
+        # Measured (json, 5 s windows, µs of server CPU per request): EporeX 54 54 51 48 38 44 31 28 28 29
+        # 28 27, Sockets 48 51 50 44 42 29 31 29 31 30 27 25. A shorter warm-up measures the JIT, not the
+        # transport; and EporeX is not ReadyToRun-compiled as the framework's Sockets transport is.
+        for _ in 1 2 3; do
+            load plaintext "$port" 6 >/dev/null
+            load json "$port" 6 >/dev/null
+            load close "$port" 4 >/dev/null
+        done
         for scenario in "${SCENARIOS[@]}"; do
             before=$(awk '{print $14 + $15}' /proc/$pid/stat)
             read -r requests rate p99 errors < <(load "$scenario" "$port" "$SECONDS_PER")

@@ -34,7 +34,7 @@ internal sealed class EporeXConnection : ConnectionContext,
     public EporeXConnection(AcceptedConnection accepted, DescriptorPipeOptions pipeOptions, MemoryPool<byte> pool, ILogger logger)
     {
         _accepted = accepted;
-        LocalEndPoint = accepted.LocalEndPoint; // Kestrel reads both for every connection: one system call each
+        LocalEndPoint = accepted.LocalEndPoint; // Kestrel reads both for every connection: getsockname behind a wildcard listener, else none
         RemoteEndPoint = accepted.RemoteEndPoint;
         MemoryPool = pool;
         _logger = logger;
