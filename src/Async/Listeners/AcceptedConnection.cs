@@ -79,7 +79,7 @@ public sealed class AcceptedConnection : IDisposable, IAsyncDisposable
     /// <exception cref="ObjectDisposedException">The connection is disposed.</exception>
     public EndPoint? RemoteEndPoint => Name(ref _remote, peer: true);
 
-    /// <summary>The connection's own address: the listener's when it is bound to one address; on a listener bound to any address, the one the peer reached (getsockname, on first use); null if the connection is already reset.</summary>
+    /// <summary>The connection's own address: the listener's when it is bound to one address; on a listener bound to any address, the one the peer reached (getsockname, on first use; null if the kernel refuses it).</summary>
     /// <exception cref="ObjectDisposedException">The connection is disposed.</exception>
     public EndPoint? LocalEndPoint => Name(ref _local, peer: false);
 
