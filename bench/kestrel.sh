@@ -83,10 +83,8 @@ for ((rep = 1; rep <= REPS; rep++)); do
         pid=$!
         for _ in $(seq 200); do (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null && break; sleep 0.05; done
         # Warm-up, 3 rounds of the three scenarios (48 s): on one saturated CPU the JIT's tiering (tier 0,
-        # PGO instrumentation, tier 1) competes with the load for that CPU and takes 30-40 s to settle.
-        # Measured (json, 5 s windows, µs of server CPU per request): EporeX 54 54 51 48 38 44 31 28 28 29
-        # 28 27, Sockets 48 51 50 44 42 29 31 29 31 30 27 25. A shorter warm-up measures the JIT, not the
-        # transport; and EporeX is not ReadyToRun-compiled as the framework's Sockets transport is.
+        # PGO instrumentation, tier 1) competes with the load and takes 30-40 s to settle, so a shorter
+        # warm-up measures the JIT, not the transport. bench/kestrel-warmup.sh shows the plateau.
         for _ in 1 2 3; do
             load plaintext "$port" 6 >/dev/null
             load json "$port" 6 >/dev/null

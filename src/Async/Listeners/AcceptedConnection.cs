@@ -32,13 +32,6 @@ public sealed class AcceptedConnection : IDisposable, IAsyncDisposable
         _listening = listening;
         _remote = remote;
         Fd = fd;
-
-        // A listener bound to one address (not a wildcard) accepts only on it: that is this end's address,
-        // known without getsockname.
-        if (listening is IPEndPoint { Address: var bound } ip && !bound.Equals(IPAddress.Any) && !bound.Equals(IPAddress.IPv6Any))
-        {
-            _local = new IPEndPoint(bound, ip.Port);
-        }
     }
 
     /// <summary>
@@ -108,6 +101,13 @@ public sealed class AcceptedConnection : IDisposable, IAsyncDisposable
         if (known is not null)
         {
             return known;
+        }
+
+        // A listener bound to one address (not a wildcard) accepts only on it: that is this end's address,
+        // known without getsockname.
+        if (!peer && _listening is IPEndPoint { Address: var bound } ip && !bound.Equals(IPAddress.Any) && !bound.Equals(IPAddress.IPv6Any))
+        {
+            return known = new IPEndPoint(bound, ip.Port);
         }
 
         var added = false;

@@ -40,10 +40,10 @@ internal static partial class Libc
     /// <summary>A native sockaddr the kernel filled (getsockname, getpeername, accept) as an end point of <paramref name="kind"/>'s type; null when the family differs or the type cannot hold it.</summary>
     internal static EndPoint? ToEndPoint(ReadOnlySpan<byte> sockaddr, EndPoint kind)
     {
-        // SocketAddress keeps the native layout, so the bytes go in as they are.
-        var address = new SocketAddress(kind.AddressFamily, SockaddrStorageSize);
+        // SocketAddress keeps the native layout, so the bytes go in as they are; sized to them (16 bytes
+        // for IPv4, 28 for IPv6), not to sockaddr_storage, as this runs once per accepted connection.
+        var address = new SocketAddress(kind.AddressFamily, Math.Max(sockaddr.Length, sizeof(ushort)));
         sockaddr.CopyTo(address.Buffer.Span);
-        address.Size = sockaddr.Length;
         try
         {
             return address.Family == kind.AddressFamily ? kind.Create(address) : null;

@@ -12,6 +12,9 @@ internal static class DescriptorTable
 {
     private const int Scan = 4096;
 
+    // What each baseline descriptor was, to name in a failure one that was closed meanwhile.
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<int, string> s_baselineTargets = new();
+
     /// <remarks>
     /// Descriptors of the runtime's own assemblies and native libraries (a .dll or .so path) are left out:
     /// the runtime maps them when it likes (ASP.NET Core's, with the transport tests in this process, are
@@ -62,8 +65,6 @@ internal static class DescriptorTable
 
         return open;
     }
-
-    private static readonly System.Collections.Concurrent.ConcurrentDictionary<int, string> s_baselineTargets = new();
 
     /// <summary>
     /// Asserts that the open descriptors are <paramref name="before"/> again, allowing them 10 s to settle:
