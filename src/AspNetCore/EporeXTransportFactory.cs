@@ -86,6 +86,8 @@ public sealed class EporeXTransportFactory : IConnectionListenerFactory, IConnec
                 Backlog = _options.Backlog,
                 NoDelay = _options.NoDelay,
                 Logger = _logger,
+                ContinueAcceptsInline = true, // Kestrel's accept loop only wraps the connection and queues it
+
             });
         }
         catch (Exception e)

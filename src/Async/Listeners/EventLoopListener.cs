@@ -114,6 +114,11 @@ public sealed partial class EventLoopListener : IAsyncDisposable
         _queue = Channel.CreateBounded<AcceptedConnection>(new BoundedChannelOptions(options.AcceptQueueCapacity)
         {
             FullMode = BoundedChannelFullMode.Wait,
+
+            // On loops that run continuations inline, an AcceptAsync that waits continues where the
+            // connection was accepted, as every other await on them does (the loop thread), not behind the
+            // thread pool's queue: one trip through it fewer per connection, as Sockets' inline completions.
+            AllowSynchronousContinuations = group[0].InlineContinuations || options.ContinueAcceptsInline,
         });
         ListenerLog.Listening(_logger, _display, Distribution, group.Count, DistributionReason);
         _liveAcceptLoops = _sockets.Length;
@@ -195,7 +200,9 @@ public sealed partial class EventLoopListener : IAsyncDisposable
 
     /// <summary>
     /// The next accepted connection, at once when one is waiting. The caller owns it and disposes it.
-    /// Several callers may await at once; each connection goes to one of them.
+    /// Several callers may await at once; each connection goes to one of them. An await that waits
+    /// continues on the thread pool, or, when the group's loops run continuations inline, on the thread
+    /// that accepted the connection (a loop thread): it must not block there.
     /// </summary>
     /// <param name="cancellationToken">Cancels this await (<see cref="OperationCanceledException"/>); the listener goes on.</param>
     /// <exception cref="InvalidOperationException">The listener was <see cref="Start">started</see> with a callback, or it is stopped (also as the await's result).</exception>

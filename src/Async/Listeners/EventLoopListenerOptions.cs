@@ -35,6 +35,15 @@ public sealed class EventLoopListenerOptions
     /// </summary>
     public int AcceptQueueCapacity { get; set; } = 128;
 
+    /// <summary>
+    /// True: an <see cref="EventLoopListener.AcceptAsync"/> that waits continues on the thread that accepted
+    /// the connection even when the loops run continuations on the thread pool (that thread is a pool
+    /// thread then), as Sockets' accept completions do. For a consumer known to return quickly (Kestrel's
+    /// accept loop): one trip through the pool fewer per connection. A consumer that blocks would stall
+    /// accepting, hence not offered publicly. On inline loops it is always so.
+    /// </summary>
+    internal bool ContinueAcceptsInline { get; set; }
+
     /// <summary>Where warnings (descriptors ran out, a callback failed) are written; none by default.</summary>
     public ILogger? Logger { get; set; }
 }

@@ -136,6 +136,31 @@ public sealed class EventLoopListenerTests
 
     [SkippableTheory]
     [MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
+    public async Task On_inline_loops_a_waiting_accept_continues_on_the_loop_thread_that_accepted(string backend)
+    {
+        await using var group = Groups.Open(backend, 1, inline: true);
+        await using var listener = EventLoopListener.Bind(group, new IPEndPoint(IPAddress.Loopback, 0));
+        var accepted = ContinueAfterAccept(listener.AcceptAsync()); // nothing to accept yet: it waits
+        Assert.False(accepted.IsCompleted);
+
+        using var client = ListenerClients.NewClient(listener.LocalEndPoint);
+        await client.ConnectAsync(listener.LocalEndPoint).WaitAsync(AsyncLoops.Patience);
+        var (connection, onLoopThread) = await accepted.WaitAsync(AsyncLoops.Patience);
+        await using (connection)
+        {
+            // Queued to the thread pool instead, it would run on a pool thread: one more trip per connection.
+            Assert.True(onLoopThread, "the continuation ran on the loop thread");
+        }
+
+        static async Task<(AcceptedConnection, bool)> ContinueAfterAccept(ValueTask<AcceptedConnection> accept)
+        {
+            var connection = await accept.ConfigureAwait(false);
+            return (connection, connection.Loop.IsLoopThread);
+        }
+    }
+
+    [SkippableTheory]
+    [MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
     public async Task Stop_ends_pending_accepts_with_a_clear_error_and_closes_the_port(string backend)
     {
         await using var group = Groups.Open(backend, 2);
