@@ -87,7 +87,6 @@ public sealed class EporeXTransportFactory : IConnectionListenerFactory, IConnec
                 NoDelay = _options.NoDelay,
                 Logger = _logger,
                 ContinueAcceptsInline = true, // Kestrel's accept loop only wraps the connection and queues it
-
             });
         }
         catch (Exception e)

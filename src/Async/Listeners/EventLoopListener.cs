@@ -115,9 +115,10 @@ public sealed partial class EventLoopListener : IAsyncDisposable
         {
             FullMode = BoundedChannelFullMode.Wait,
 
-            // On loops that run continuations inline, an AcceptAsync that waits continues where the
-            // connection was accepted, as every other await on them does (the loop thread), not behind the
-            // thread pool's queue: one trip through it fewer per connection, as Sockets' inline completions.
+            // An AcceptAsync that waits continues where the connection was accepted, not behind the thread
+            // pool's queue (one trip through it fewer per connection, as with Sockets' accept completions):
+            // on inline loops, as every other await on them does; elsewhere only for a consumer known to
+            // return at once (ContinueAcceptsInline), since one that blocked would stall accepting.
             AllowSynchronousContinuations = group[0].InlineContinuations || options.ContinueAcceptsInline,
         });
         ListenerLog.Listening(_logger, _display, Distribution, group.Count, DistributionReason);
