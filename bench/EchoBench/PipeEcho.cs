@@ -5,7 +5,7 @@ namespace EporeX.Bench.EchoBench;
 
 /// <summary>
 /// <c>--async --pipe</c>: a connection as a System.IO.Pipelines user writes it. The
-/// <see cref="DescriptorPipe"/> receives into its input pipe and sends what is flushed to its output pipe
+/// <see cref="DescriptorPipe"/> receives into its input pipe and sends what is flushed to its Output
 /// (one vectored send per flush); the handler only moves bytes from one to the other.
 /// </summary>
 internal static class PipeEcho

@@ -45,9 +45,8 @@ public sealed class DescriptorPipe : IDuplexPipe, IAsyncDisposable
     private readonly AsyncFd _reader;
     private readonly AsyncFd _writer;
     private readonly Pipe _input;
-    private readonly Pipe _output;
+    private readonly DescriptorPipeWriter _output;
     private readonly Task _receiving;
-    private readonly Task _sending;
     private readonly Func<Exception, Exception>? _mapError;
     private Exception? _abortReason;
     private int _ended;
@@ -66,26 +65,20 @@ public sealed class DescriptorPipe : IDuplexPipe, IAsyncDisposable
         var inputReaderScheduler = reader.Loop.InlineContinuations ? applicationScheduler : PipeScheduler.Inline;
         _input = new Pipe(new PipeOptions(pool, inputReaderScheduler, PipeScheduler.Inline, options.ReceivePauseThreshold, Resume(options.ReceivePauseThreshold, options.ReceiveResumeThreshold), options.MinimumSegmentSize, useSynchronizationContext: false));
 
-        // The sender runs inside the application's FlushAsync (no hop), as a synchronous send would, or,
-        // deferred, after it: flushes made meanwhile join the same sendmsg. On an inline loop the deferred
-        // send stays on the loop thread, after the wait's events are handled; elsewhere it is a work item.
-        var senderScheduler = !options.DeferSends ? PipeScheduler.Inline
-            : writer.Loop.InlineContinuations ? writer.Loop.EndOfDispatch
-            : PipeScheduler.ThreadPool;
-        _output = new Pipe(new PipeOptions(pool, senderScheduler, applicationScheduler, options.SendPauseThreshold, Resume(options.SendPauseThreshold, options.SendResumeThreshold), options.MinimumSegmentSize, useSynchronizationContext: false));
+        // The output sends what is flushed itself: no second pipe, no send loop to resume.
+        _output = new DescriptorPipeWriter(this, writer, options, pool, Resume(options.SendPauseThreshold, options.SendResumeThreshold));
 
         _receiving = PipeReceiver.RunAsync(this, reader.Registration, _input.Writer, options.MinimumSegmentSize, options.WaitForDataBeforeAllocatingBuffer, reader.Loop.ShortReadDrains);
-        _sending = new PipeSender().RunAsync(this, writer.Registration, _output.Reader);
-        Completion = Task.WhenAll(_receiving, _sending);
+        Completion = Task.WhenAll(_receiving, _output.Ended);
     }
 
     /// <summary>What the descriptor received: read it, and <c>AdvanceTo</c> what was consumed.</summary>
     public PipeReader Input => _input.Reader;
 
     /// <summary>What to send: write, then <c>FlushAsync</c>; <c>Complete</c> to half-close.</summary>
-    public PipeWriter Output => _output.Writer;
+    public PipeWriter Output => _output;
 
-    /// <summary>Completes when both directions have ended (the receive and send loops are done).</summary>
+    /// <summary>Completes when both directions have ended (receiving has stopped, and sending has ended or failed).</summary>
     public Task Completion { get; }
 
     /// <summary>
@@ -143,7 +136,7 @@ public sealed class DescriptorPipe : IDuplexPipe, IAsyncDisposable
 
         Volatile.Write(ref _abortReason, reason ?? new IOException("The connection was aborted."));
         _input.Writer.CancelPendingFlush();
-        _output.Reader.CancelPendingRead();
+        _output.Abort();
         _reader.Dispose(); // pending awaits fail at once; the descriptor closes when no call is using it
         _writer.Dispose();
     }
@@ -155,8 +148,8 @@ public sealed class DescriptorPipe : IDuplexPipe, IAsyncDisposable
     /// </summary>
     public async ValueTask DisposeAsync()
     {
-        await _output.Writer.CompleteAsync().ConfigureAwait(false);
-        await _sending.ConfigureAwait(false);
+        _output.Complete();
+        await _output.Ended.ConfigureAwait(false);
         if (Interlocked.Exchange(ref _ended, 1) == 0)
         {
             _input.Writer.CancelPendingFlush();

@@ -1,0 +1,659 @@
+using System;
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Runtime.CompilerServices;
+using System.Threading;
+using System.Threading.Tasks;
+using System.Threading.Tasks.Sources;
+using EporeX.Unix;
+
+namespace EporeX;
+
+/// <summary>
+/// A <see cref="DescriptorPipe"/>'s output: a <see cref="PipeWriter"/> that sends what is flushed itself,
+/// with one vectored system call of up to <see cref="Libc.MaxIovecs"/> blocks (sendmsg on a socket, writev
+/// on anything else; no copy, no call per block), instead of a second <see cref="Pipe"/> and a send loop
+/// reading it: a flush costs no state machine and no pipe of its own.
+/// </summary>
+/// <remarks>
+/// <para>One party at a time holds the send (<see cref="_sending"/>). Unless sends are deferred, the flushing
+/// thread takes it and sends inside <see cref="FlushAsync"/>; deferred, a send is scheduled for after the
+/// flushing code has moved on (the loop's end of dispatch, or a pool work item), so flushes made meanwhile
+/// leave together. A send that would block waits for writability and goes on from the loop's continuation.
+/// Only the holder frees sent blocks, so no block goes back to the pool while a system call may read it,
+/// and the tail block is freed only while the application is not writing into it.</para>
+/// <para>Backpressure: a flush waits while <see cref="DescriptorPipeOptions.SendPauseThreshold"/> bytes are
+/// unsent, until fewer than the resume threshold are. Completing sends what is left, then shuts the write
+/// half; a send error or <see cref="Abort"/> ends at once and drops what is unsent.</para>
+/// </remarks>
+internal sealed class DescriptorPipeWriter : PipeWriter, IValueTaskSource<FlushResult>, IThreadPoolWorkItem
+{
+    private const int SpareSegments = 8;
+
+    private static readonly Action<object?> SendScheduled = static state => ((DescriptorPipeWriter)state!).SendPending();
+    private static readonly Action<object?> FlushCanceledByToken = static state => ((DescriptorPipeWriter)state!).CancelFlush(byToken: true);
+
+    private readonly Lock _sync = new();
+    private readonly DescriptorPipe _owner;
+    private readonly IoRegistration _io;
+    private readonly MemoryPool<byte> _pool;
+    private readonly int _minimumSegmentSize;
+    private readonly long _pauseThreshold;
+    private readonly long _resumeThreshold;
+    private readonly SendTiming _timing;
+    private readonly EventLoop _loop;
+    private readonly MemoryHandle[] _pins = new MemoryHandle[Libc.MaxIovecs];
+    private readonly Action _onWritable;
+    private readonly TaskCompletionSource _ended = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private ManualResetValueTaskSourceCore<FlushResult> _flush;
+    private CancellationTokenRegistration _flushRegistration;
+    private CancellationToken _flushToken;
+    private ValueTaskAwaiter<ReadyGuard> _writable;
+
+    // The chain runs from _head to _tail. Sent up to (_head, _headStart), flushed up to (_flushedTail,
+    // _flushedEnd), written up to (_tail, _tail.End). Empty: all three null.
+    private OutputSegment? _head;
+    private int _headStart;
+    private OutputSegment? _flushedTail;
+    private int _flushedEnd;
+    private OutputSegment? _tail;
+    private OutputSegment? _spares;
+    private int _spareCount;
+    private long _unsent;
+    private long _unflushed;
+
+    private bool _writing;          // the application holds memory from GetMemory: the tail block stays
+    private bool _sending;          // a send holds the head: inside a system call, scheduled, or waiting for writability
+    private bool _completed;        // the application completed the writer
+    private bool _stopped;          // no more sends: all sent after completion, a send failed, or aborted
+    private Exception? _stopError;  // what flushes throw once stopped; null: they report IsCompleted
+    private bool _flushPending;
+    private bool _cancelNextFlush;
+
+    public DescriptorPipeWriter(DescriptorPipe owner, AsyncFd writer, DescriptorPipeOptions options, MemoryPool<byte> pool, long resumeThreshold)
+    {
+        _owner = owner;
+        _io = writer.Registration;
+        _loop = writer.Loop;
+        _pool = pool;
+        _minimumSegmentSize = options.MinimumSegmentSize;
+        _pauseThreshold = options.SendPauseThreshold;
+        _resumeThreshold = resumeThreshold;
+        _timing = !options.DeferSends ? SendTiming.InFlush
+            : writer.Loop.InlineContinuations ? SendTiming.EndOfDispatch
+            : SendTiming.ThreadPool;
+        _flush.RunContinuationsAsynchronously = !options.InlineScheduling; // a released flush continues where the application asked
+        _onWritable = OnWritable;
+    }
+
+    private enum SendTiming
+    {
+        InFlush,       // the flushing thread sends
+        EndOfDispatch, // the loop thread, after every event of its current wait
+        ThreadPool,    // a pool work item, as Kestrel's Sockets transport
+    }
+
+    /// <summary>Completes when sending has ended: all sent and the write half shut, or a failure, or an abort. It never faults.</summary>
+    public Task Ended => _ended.Task;
+
+    public override bool CanGetUnflushedBytes => true;
+
+    public override long UnflushedBytes => _unflushed;
+
+    public override Memory<byte> GetMemory(int sizeHint = 0)
+    {
+        var tail = TailWithRoom(sizeHint);
+        return tail.Block[tail.End..];
+    }
+
+    public override Span<byte> GetSpan(int sizeHint = 0)
+    {
+        var tail = TailWithRoom(sizeHint);
+        return tail.Block.Span[tail.End..];
+    }
+
+    public override void Advance(int bytes)
+    {
+        var tail = _tail;
+        if (!_writing || tail is null ? bytes != 0 : (uint)bytes > (uint)tail.Available)
+        {
+            throw new ArgumentOutOfRangeException(nameof(bytes), bytes, "Advance went past the memory GetMemory or GetSpan returned.");
+        }
+
+        if (bytes != 0)
+        {
+            tail!.End += bytes;
+            _unflushed += bytes;
+        }
+    }
+
+    public override ValueTask<FlushResult> FlushAsync(CancellationToken cancellationToken = default)
+    {
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return ValueTask.FromCanceled<FlushResult>(cancellationToken);
+        }
+
+        bool sendNow;
+        lock (_sync)
+        {
+            ThrowIfCompleted();
+            Commit();
+            if (_stopped)
+            {
+                DropUnlessSending();
+                return Stopped();
+            }
+
+            sendNow = TakeSend();
+        }
+
+        if (sendNow)
+        {
+            Send();
+        }
+
+        lock (_sync)
+        {
+            if (_cancelNextFlush)
+            {
+                _cancelNextFlush = false;
+                return new ValueTask<FlushResult>(new FlushResult(isCanceled: true, isCompleted: false));
+            }
+
+            if (_stopped)
+            {
+                return Stopped();
+            }
+
+            if (_unsent < _pauseThreshold)
+            {
+                return default;
+            }
+
+            // Backpressure: wait until the peer has taken enough.
+            _flush.Reset();
+            _flushPending = true;
+            _flushToken = cancellationToken;
+            if (cancellationToken.CanBeCanceled)
+            {
+                _flushRegistration = cancellationToken.UnsafeRegister(FlushCanceledByToken, this);
+            }
+
+            return new ValueTask<FlushResult>(this, _flush.Version);
+        }
+    }
+
+    public override void CancelPendingFlush() => CancelFlush(byToken: false);
+
+    public override void Complete(Exception? exception = null)
+    {
+        bool sendNow = false, halfClose = false;
+        lock (_sync)
+        {
+            if (_completed)
+            {
+                return;
+            }
+
+            _completed = true;
+            Commit();
+            if (_stopped)
+            {
+                DropUnlessSending();
+            }
+            else if (exception is null)
+            {
+                sendNow = TakeSend();
+                halfClose = !_sending; // nothing was left to send
+            }
+        }
+
+        if (exception is not null)
+        {
+            Fail(exception, holdsSend: false); // completing with an error ends the connection, as a failed send does
+        }
+        else if (sendNow)
+        {
+            Send();
+        }
+        else if (halfClose)
+        {
+            HalfClose();
+        }
+    }
+
+    /// <summary>The connection is aborted: stop sending, drop what is unsent, and let a waiting flush report completion.</summary>
+    public void Abort()
+    {
+        bool ended;
+        lock (_sync)
+        {
+            if (_stopped)
+            {
+                return;
+            }
+
+            _stopped = true;
+            DropUnlessSending();
+            ended = !_sending; // else the send ends it when it lets go
+        }
+
+        ReleaseFlush(new FlushResult(isCanceled: false, isCompleted: true));
+        if (ended)
+        {
+            _ended.TrySetResult();
+        }
+    }
+
+    FlushResult IValueTaskSource<FlushResult>.GetResult(short token) => _flush.GetResult(token);
+
+    ValueTaskSourceStatus IValueTaskSource<FlushResult>.GetStatus(short token) => _flush.GetStatus(token);
+
+    // Never posted to a synchronization context, as a Pipe made with useSynchronizationContext: false.
+    void IValueTaskSource<FlushResult>.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
+        _flush.OnCompleted(continuation, state, token, flags & ~ValueTaskSourceOnCompletedFlags.UseSchedulingContext);
+
+    void IThreadPoolWorkItem.Execute() => SendPending();
+
+    /// <summary>Under the lock: true when the caller is to send now (it holds the send); a deferred send is scheduled by <see cref="Send"/> too.</summary>
+    private bool TakeSend()
+    {
+        if (_sending || _unsent == 0)
+        {
+            FreeSent();
+            return false;
+        }
+
+        _sending = true;
+        return true;
+    }
+
+    /// <summary>Holding the send, outside the lock: send now, or schedule it.</summary>
+    private void Send()
+    {
+        switch (_timing)
+        {
+            case SendTiming.InFlush:
+                SendPending();
+                break;
+            case SendTiming.EndOfDispatch:
+                _loop.EndOfDispatch.Schedule(SendScheduled, this);
+                break;
+            default:
+                ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+                break;
+        }
+    }
+
+    /// <summary>Holding the send: sends until nothing flushed is left, the descriptor would block (it goes on when writable), or sending stops.</summary>
+    private void SendPending()
+    {
+        var sent = 0;
+        while (true)
+        {
+            ReadOnlySequence<byte> data = default;
+            bool resume, more, halfClose = false, ended = false;
+            lock (_sync)
+            {
+                resume = Consume(sent);
+                more = !_stopped && _unsent > 0;
+                if (more)
+                {
+                    data = new ReadOnlySequence<byte>(_head!, _headStart, _flushedTail!, _flushedEnd);
+                }
+                else
+                {
+                    _sending = false;
+                    halfClose = !_stopped && _completed;
+                    ended = _stopped;
+                    if (_stopped)
+                    {
+                        DropUnlessSending();
+                    }
+                    else
+                    {
+                        FreeSent();
+                    }
+                }
+            }
+
+            if (resume)
+            {
+                ReleaseFlush(default(FlushResult));
+            }
+
+            if (!more)
+            {
+                if (halfClose)
+                {
+                    HalfClose();
+                }
+                else if (ended)
+                {
+                    _ended.TrySetResult();
+                }
+
+                return;
+            }
+
+            try
+            {
+                var tick = _io.Cell.WriteTick;
+                sent = _io.Io.TryWriteVectored(data, _pins);
+                if (sent < 0)
+                {
+                    sent = 0;
+                    _io.Cell.ClearAfterWouldBlock(read: false, tick);
+#pragma warning disable CA2012 // consumed once: by GetResult below when it completed at once, else in OnWritable
+                    _writable = _io.Cell.WaitAsync(Interest.Writable, default).GetAwaiter();
+#pragma warning restore CA2012
+                    if (!_writable.IsCompleted)
+                    {
+                        _writable.UnsafeOnCompleted(_onWritable);
+                        return; // OnWritable goes on
+                    }
+
+                    _writable.GetResult();
+                }
+            }
+            catch (Exception e)
+            {
+                Fail(e, holdsSend: true);
+                return;
+            }
+        }
+    }
+
+    private void OnWritable()
+    {
+        try
+        {
+            _writable.GetResult();
+        }
+        catch (Exception e)
+        {
+            Fail(e, holdsSend: true);
+            return;
+        }
+
+        SendPending();
+    }
+
+    /// <summary>Under the lock: <paramref name="sent"/> bytes left; frees the blocks they emptied. True when a waiting flush may go on.</summary>
+    private bool Consume(int sent)
+    {
+        if (sent == 0)
+        {
+            return false;
+        }
+
+        _unsent -= sent;
+        while (true)
+        {
+            var head = _head!;
+            var end = ReferenceEquals(head, _flushedTail) ? _flushedEnd : head.End;
+            var taken = Math.Min(sent, end - _headStart);
+            _headStart += taken;
+            sent -= taken;
+            if (ReferenceEquals(head, _tail) || _headStart < head.End)
+            {
+                break; // the tail stays (the application writes there); a block partly sent stays
+            }
+
+            _head = (OutputSegment)head.Next!;
+            _headStart = 0;
+            if (ReferenceEquals(head, _flushedTail))
+            {
+                _flushedTail = _head;
+                _flushedEnd = 0;
+            }
+
+            Free(head);
+        }
+
+        return _flushPending && _unsent < _resumeThreshold;
+    }
+
+    /// <summary>Everything is sent and the application completed the writer: shut the write half, and end.</summary>
+    private void HalfClose()
+    {
+        try
+        {
+            _owner.OutputDone();
+        }
+        catch (Exception e)
+        {
+            Fail(e, holdsSend: false);
+            return;
+        }
+
+        lock (_sync)
+        {
+            _stopped = true;
+        }
+
+        _ended.TrySetResult();
+    }
+
+    /// <summary>A send, the wait for writability or the half-close failed, or the application completed with an error: the connection ends.</summary>
+    private void Fail(Exception e, bool holdsSend)
+    {
+        var error = _owner.ErrorFor(e);
+        bool ended;
+        lock (_sync)
+        {
+            _sending &= !holdsSend;
+            if (!_stopped)
+            {
+                _stopped = true;
+                _stopError = _owner.SendErrorsEndOutputQuietly ? null : error;
+            }
+
+            DropUnlessSending();
+            ended = !_sending;
+        }
+
+        _owner.Abort(error); // a failed send ends the receive side too
+        if (_stopError is { } thrown)
+        {
+            ReleaseFlush(thrown);
+        }
+        else
+        {
+            ReleaseFlush(new FlushResult(isCanceled: false, isCompleted: true));
+        }
+
+        if (ended)
+        {
+            _ended.TrySetResult();
+        }
+    }
+
+    private void CancelFlush(bool byToken)
+    {
+        lock (_sync)
+        {
+            if (!_flushPending)
+            {
+                _cancelNextFlush |= !byToken; // Pipe's rule: a cancel with no flush waiting cancels the next one
+                return;
+            }
+        }
+
+        if (byToken)
+        {
+            ReleaseFlush(new OperationCanceledException(_flushToken));
+        }
+        else
+        {
+            ReleaseFlush(new FlushResult(isCanceled: true, isCompleted: false));
+        }
+    }
+
+    private void ReleaseFlush(FlushResult result)
+    {
+        if (TakeFlush())
+        {
+            _flush.SetResult(result);
+        }
+    }
+
+    private void ReleaseFlush(Exception error)
+    {
+        if (TakeFlush())
+        {
+            _flush.SetException(error);
+        }
+    }
+
+    /// <summary>True for the one caller that ends the waiting flush.</summary>
+    private bool TakeFlush()
+    {
+        CancellationTokenRegistration registration;
+        lock (_sync)
+        {
+            if (!_flushPending)
+            {
+                return false;
+            }
+
+            _flushPending = false;
+            registration = _flushRegistration;
+            _flushRegistration = default;
+        }
+
+        registration.Unregister(); // not Dispose: that would wait for a running callback, which may be this one
+        return true;
+    }
+
+    private ValueTask<FlushResult> Stopped() =>
+        _stopError is { } error ? ValueTask.FromException<FlushResult>(error) : new ValueTask<FlushResult>(new FlushResult(isCanceled: false, isCompleted: true));
+
+    /// <summary>Under the lock: what was written becomes flushed, and the application no longer holds the tail.</summary>
+    private void Commit()
+    {
+        _writing = false;
+        if (_unflushed != 0)
+        {
+            _flushedTail = _tail;
+            _flushedEnd = _tail!.End;
+            _unsent += _unflushed;
+            _unflushed = 0;
+        }
+    }
+
+    /// <summary>The tail block, with at least <paramref name="sizeHint"/> bytes of room; the application holds it until its next flush.</summary>
+    private OutputSegment TailWithRoom(int sizeHint)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(sizeHint);
+        var size = Math.Max(sizeHint, 1);
+        var tail = _tail;
+        if (_writing && tail is not null && tail.Available >= size)
+        {
+            return tail; // the common case: no lock, as nobody frees the tail while the application writes
+        }
+
+        lock (_sync)
+        {
+            ThrowIfCompleted();
+            _writing = true;
+            tail = _tail;
+            if (tail is not null && tail.Available >= size)
+            {
+                return tail;
+            }
+
+            var next = _spares;
+            if (next is null)
+            {
+                next = new OutputSegment();
+            }
+            else
+            {
+                _spares = next.NextSpare;
+                next.NextSpare = null;
+                _spareCount--;
+            }
+
+            if (tail is null)
+            {
+                next.Rent(_pool, Math.Max(size, _minimumSegmentSize), runningIndex: 0);
+                _head = _flushedTail = next;
+                _headStart = _flushedEnd = 0;
+            }
+            else
+            {
+                next.Rent(_pool, Math.Max(size, _minimumSegmentSize), tail.RunningIndex + tail.End);
+                tail.Append(next);
+            }
+
+            _tail = next;
+            return next;
+        }
+    }
+
+    /// <summary>Under the lock, nobody sending: once everything is sent and the application is not writing, the chain goes back to the pool (an idle connection holds no block).</summary>
+    private void FreeSent()
+    {
+        if (_sending || _unsent != 0 || _unflushed != 0 || _writing)
+        {
+            return;
+        }
+
+        for (var segment = _head; segment is not null;)
+        {
+            var next = (OutputSegment?)segment.Next;
+            Free(segment);
+            segment = next;
+        }
+
+        _head = _flushedTail = _tail = null;
+        _headStart = _flushedEnd = 0;
+    }
+
+    /// <summary>Under the lock, once stopped: drops every block, but not while a send holds them (it drops them when it lets go), nor the tail the application writes into.</summary>
+    private void DropUnlessSending()
+    {
+        if (_sending)
+        {
+            return;
+        }
+
+        var keep = _writing ? _tail : null;
+        for (var segment = _head; segment is not null;)
+        {
+            var next = (OutputSegment?)segment.Next;
+            if (!ReferenceEquals(segment, keep))
+            {
+                Free(segment);
+            }
+
+            segment = next;
+        }
+
+        _head = _flushedTail = _tail = keep;
+        _headStart = _flushedEnd = keep?.End ?? 0;
+        _unsent = 0;
+        _unflushed = 0;
+    }
+
+    private void Free(OutputSegment segment)
+    {
+        segment.Return();
+        if (_spareCount < SpareSegments)
+        {
+            segment.NextSpare = _spares;
+            _spares = segment;
+            _spareCount++;
+        }
+    }
+
+    private void ThrowIfCompleted()
+    {
+        if (_completed)
+        {
+            throw new InvalidOperationException("Writing is not allowed after the writer was completed.");
+        }
+    }
+}

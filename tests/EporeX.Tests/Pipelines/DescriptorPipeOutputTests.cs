@@ -1,0 +1,296 @@
+using System;
+using System.Buffers;
+using System.IO;
+using System.IO.Pipelines;
+using System.Net.Sockets;
+using System.Threading;
+using System.Threading.Tasks;
+using EporeX.Tests.Async;
+using EporeX.Tests.Support;
+
+namespace EporeX.Tests.Pipelines;
+
+/// <summary>
+/// A DescriptorPipe's Output as a PipeWriter, on every backend, in both continuation modes, sending in the
+/// flush and deferred: backpressure with a peer that does not read, cancelling a waiting flush, abort,
+/// completion, and every block back in the pool.
+/// </summary>
+public sealed class DescriptorPipeOutputTests
+{
+    private const int Chunk = 16 * 1024;
+
+    public static TheoryData<string, bool, bool> AllWithModesAndTimings()
+    {
+        var data = new TheoryData<string, bool, bool>();
+        foreach (var row in AsyncLoops.AllWithModes())
+        {
+            data.Add((string)row[0], (bool)row[1], false);
+            data.Add((string)row[0], (bool)row[1], true);
+        }
+
+        return data;
+    }
+
+    [SkippableTheory]
+    [MemberData(nameof(AllWithModesAndTimings))]
+    public async Task A_flush_waits_while_the_peer_does_not_read_memory_stays_bounded_and_every_byte_arrives(string backend, bool inline, bool defer)
+    {
+        using var loop = AsyncLoops.Open(backend, inline);
+        using var pool = new CountingPool();
+        var (client, server) = SmallBuffers();
+        using (client)
+        {
+            var pipe = DescriptorPipe.Create(loop.Register(server, Interest.Readable | Interest.Writable), new DescriptorPipeOptions { Pool = pool, DeferSends = defer, InlineScheduling = inline });
+            var data = DescriptorPipeTests.Bytes(4 << 20, seed: 5);
+
+            // Write until a flush waits: the kernel's buffers are full and the pause threshold is reached.
+            var at = 0;
+            Task<FlushResult> flush = Task.FromResult(default(FlushResult));
+            while (at < data.Length)
+            {
+                flush = pipe.Output.WriteAsync(data.AsMemory(at, Chunk)).AsTask();
+                at += Chunk;
+                if (!await CompletesWithin(flush, AsyncLoops.Quiet))
+                {
+                    break;
+                }
+            }
+
+            Assert.True(at < data.Length, "no flush ever waited although the peer read nothing");
+            Assert.False(flush.IsCompleted);
+
+            // Held: the unsent bytes (at least the pause threshold, at most it plus the last write) in 4 KiB blocks.
+            var bound = (new DescriptorPipeOptions().SendPauseThreshold + Chunk) / PinnedBlockMemoryPool.BlockSize + 1;
+            Assert.InRange(pool.Outstanding, 1, bound);
+
+            // The peer reads: the flush goes on, the rest is written, and every byte arrives in order.
+            OpenUp(server);
+            var receiving = Task.Run(() => DescriptorPipeTests.ReceiveExactly(client, data.Length));
+            var result = await flush.WaitAsync(AsyncLoops.Patience);
+            Assert.False(result.IsCompleted || result.IsCanceled);
+            while (at < data.Length)
+            {
+                await AsyncLoops.Within(pipe.Output.WriteAsync(data.AsMemory(at, Chunk)));
+                at += Chunk;
+            }
+
+            Assert.Equal(data, await receiving.WaitAsync(Waiting.Long));
+            await pipe.Input.CompleteAsync();
+            await pipe.DisposeAsync().AsTask().WaitAsync(Waiting.Long);
+            Assert.Equal(0, pool.Outstanding);
+        }
+    }
+
+    [SkippableTheory]
+    [MemberData(nameof(AllWithModesAndTimings))]
+    public async Task CancelPendingFlush_ends_a_waiting_flush_as_canceled_and_a_cancel_with_none_waiting_cancels_the_next(string backend, bool inline, bool defer)
+    {
+        using var loop = AsyncLoops.Open(backend, inline);
+        var (client, server) = SmallBuffers();
+        using (client)
+        {
+            await using var pipe = DescriptorPipe.Create(loop.Register(server, Interest.Readable | Interest.Writable), new DescriptorPipeOptions { DeferSends = defer, InlineScheduling = inline });
+            pipe.Output.CancelPendingFlush(); // none waiting: the next flush reports it, and still sends
+            var first = await AsyncLoops.Within(pipe.Output.WriteAsync(new byte[] { 7 }));
+            Assert.True(first.IsCanceled);
+            Assert.Equal(7, (await Task.Run(() => DescriptorPipeTests.ReceiveExactly(client, 1)).WaitAsync(Waiting.Long))[0]);
+
+            var waiting = await FillUntilAFlushWaits(pipe.Output);
+            pipe.Output.CancelPendingFlush();
+            var canceled = await waiting.WaitAsync(AsyncLoops.Patience);
+            Assert.True(canceled.IsCanceled);
+            Assert.False(canceled.IsCompleted);
+
+            var next = pipe.Output.FlushAsync().AsTask(); // nothing new, still over the threshold: it waits again
+            Assert.False(await CompletesWithin(next, AsyncLoops.Quiet));
+            pipe.Abort();
+            Assert.True((await next.WaitAsync(AsyncLoops.Patience)).IsCompleted);
+        }
+    }
+
+    [SkippableTheory]
+    [MemberData(nameof(AllWithModesAndTimings))]
+    public async Task A_canceled_token_ends_a_waiting_flush_with_OperationCanceledException_and_the_connection_goes_on(string backend, bool inline, bool defer)
+    {
+        using var loop = AsyncLoops.Open(backend, inline);
+        var (client, server) = SmallBuffers();
+        using (client)
+        {
+            await using var pipe = DescriptorPipe.Create(loop.Register(server, Interest.Readable | Interest.Writable), new DescriptorPipeOptions { DeferSends = defer, InlineScheduling = inline });
+            Assert.True((await pipe.Output.FlushAsync(new CancellationToken(canceled: true)).AsTask().ContinueWith(t => t.IsCanceled)));
+
+            using var cancel = new CancellationTokenSource();
+            long written = 0;
+            Task<FlushResult> waiting;
+            while (true)
+            {
+                pipe.Output.Write(new byte[Chunk]);
+                written += Chunk;
+                waiting = pipe.Output.FlushAsync(cancel.Token).AsTask();
+                if (!await CompletesWithin(waiting, AsyncLoops.Quiet))
+                {
+                    break;
+                }
+
+                Assert.True(written < 64 << 20, "no flush ever waited");
+            }
+
+            cancel.Cancel();
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => waiting.WaitAsync(AsyncLoops.Patience));
+
+            // Nothing was lost: once the peer reads, what was flushed arrives, and the writer still works.
+            OpenUp(server);
+            var receiving = Task.Run(() => DescriptorPipeTests.ReceiveExactly(client, (int)written + 1));
+            await AsyncLoops.Within(pipe.Output.WriteAsync(new byte[] { 1 }));
+            var received = await receiving.WaitAsync(Waiting.Long);
+            Assert.Equal(1, received[^1]);
+        }
+    }
+
+    [SkippableTheory]
+    [MemberData(nameof(AllWithModesAndTimings))]
+    public async Task Abort_lets_a_waiting_flush_report_completion_drops_the_unsent_and_returns_every_block(string backend, bool inline, bool defer)
+    {
+        using var loop = AsyncLoops.Open(backend, inline);
+        using var pool = new CountingPool();
+        var (client, server) = SmallBuffers();
+        using (client)
+        {
+            var pipe = DescriptorPipe.Create(loop.Register(server, Interest.Readable | Interest.Writable), new DescriptorPipeOptions { Pool = pool, DeferSends = defer, InlineScheduling = inline });
+            var waiting = await FillUntilAFlushWaits(pipe.Output);
+            Assert.True(pool.Outstanding > 0);
+
+            pipe.Abort();
+            Assert.True((await waiting.WaitAsync(AsyncLoops.Patience)).IsCompleted);
+            Assert.True((await AsyncLoops.Within(pipe.Output.WriteAsync(new byte[] { 1 }))).IsCompleted); // later flushes too
+            await pipe.Completion.WaitAsync(Waiting.Long);
+            await pipe.Input.CompleteAsync();
+            await pipe.Output.CompleteAsync();
+            Assert.Equal(0, pool.Outstanding);
+        }
+    }
+
+    [SkippableTheory]
+    [MemberData(nameof(AsyncLoops.AllWithModes), MemberType = typeof(AsyncLoops))]
+    public async Task Writing_after_Complete_throws_and_completing_with_an_error_aborts_the_connection(string backend, bool inline)
+    {
+        using var loop = AsyncLoops.Open(backend, inline);
+        var (client, server) = Loopback.ConnectedPair();
+        using (client)
+        {
+            var pipe = DescriptorPipe.Create(loop.Register(server, Interest.Readable | Interest.Writable));
+            var pendingRead = pipe.Input.ReadAsync().AsTask();
+            var reason = new IOException("the protocol gave up");
+            pipe.Output.Complete(reason);
+            Assert.Throws<InvalidOperationException>(() => pipe.Output.GetMemory());
+            await Assert.ThrowsAsync<InvalidOperationException>(async () => await pipe.Output.FlushAsync());
+            pipe.Output.Complete(); // again: nothing
+
+            Assert.Same(reason, await Assert.ThrowsAsync<IOException>(() => pendingRead.WaitAsync(Waiting.Long)));
+            await pipe.Completion.WaitAsync(Waiting.Long);
+            Assert.Equal(0, await Task.Run(() => { try { return client.Receive(new byte[1]); } catch (SocketException) { return 0; } }).WaitAsync(Waiting.Long));
+            Assert.Equal(0, loop.Count);
+        }
+    }
+
+    [SkippableTheory]
+    [MemberData(nameof(AllWithModesAndTimings))]
+    public async Task Writes_of_every_size_flushed_now_and_then_arrive_in_order_and_idle_holds_no_block(string backend, bool inline, bool defer)
+    {
+        using var loop = AsyncLoops.Open(backend, inline);
+        using var pool = new CountingPool();
+        var (client, server) = Loopback.ConnectedPair();
+        using (client)
+        {
+            var pipe = DescriptorPipe.Create(loop.Register(server, Interest.Readable | Interest.Writable), new DescriptorPipeOptions { Pool = pool, DeferSends = defer, InlineScheduling = inline });
+            var data = DescriptorPipeTests.Bytes(3 << 20, seed: 9); // pieces up to 20,000 bytes: over a block, from the array pool
+            var receiving = Task.Run(() => DescriptorPipeTests.ReceiveExactly(client, data.Length));
+            await DescriptorPipeTests.WriteInPiecesAsync(pipe.Output, data).WaitAsync(Waiting.Long);
+            Assert.Equal(data, await receiving.WaitAsync(Waiting.Long));
+
+            // Everything sent and nothing being written: the writer gives its blocks back (deferred, once the send ran).
+            var idle = DateTime.UtcNow + AsyncLoops.Patience;
+            while (pool.Outstanding != 0 && DateTime.UtcNow < idle)
+            {
+                await Task.Delay(10);
+            }
+
+            Assert.Equal(0, pool.Outstanding);
+            await pipe.Input.CompleteAsync();
+            await pipe.DisposeAsync().AsTask().WaitAsync(Waiting.Long);
+            Assert.Equal(0, await Task.Run(() => client.Receive(new byte[1])).WaitAsync(Waiting.Long)); // the write half shut
+        }
+    }
+
+    private static (Socket Client, Socket Server) SmallBuffers()
+    {
+        var (client, server) = Loopback.ConnectedPair();
+        server.SendBufferSize = 4096; // fixed: filled by the client's window and a few KiB, whatever the autotuning
+        return (client, server);
+    }
+
+    /// <summary>A large send buffer again, so what follows goes at loopback speed.</summary>
+    private static void OpenUp(Socket server) => server.SendBufferSize = 1 << 20;
+
+    /// <summary>Writes blocks of zeros until a flush does not complete: the peer reads nothing.</summary>
+    private static async Task<Task<FlushResult>> FillUntilAFlushWaits(PipeWriter output)
+    {
+        for (var i = 0; i < 4096; i++)
+        {
+            var flush = output.WriteAsync(new byte[Chunk]).AsTask();
+            if (!await CompletesWithin(flush, AsyncLoops.Quiet))
+            {
+                return flush;
+            }
+        }
+
+        throw new InvalidOperationException("no flush ever waited although the peer read nothing");
+    }
+
+    /// <summary>Whether a flush completes within <paramref name="time"/> (its failure, if any, is thrown).</summary>
+    private static async Task<bool> CompletesWithin(Task<FlushResult> flush, TimeSpan time)
+    {
+        if (await Task.WhenAny(flush, Task.Delay(time)) != flush)
+        {
+            return false;
+        }
+
+        await flush;
+        return true;
+    }
+
+    /// <summary>The default pool, counting the blocks rented and not given back.</summary>
+    private sealed class CountingPool : MemoryPool<byte>
+    {
+        private readonly PinnedBlockMemoryPool _inner = new();
+        private int _outstanding;
+
+        public int Outstanding => Volatile.Read(ref _outstanding);
+
+        public override int MaxBufferSize => _inner.MaxBufferSize;
+
+        public override IMemoryOwner<byte> Rent(int minBufferSize = -1)
+        {
+            Interlocked.Increment(ref _outstanding);
+            return new Counted(this, _inner.Rent(minBufferSize));
+        }
+
+        protected override void Dispose(bool disposing) => _inner.Dispose();
+
+        private sealed class Counted(CountingPool pool, IMemoryOwner<byte> block) : IMemoryOwner<byte>
+        {
+            private int _returned;
+
+            public Memory<byte> Memory => block.Memory;
+
+            public void Dispose()
+            {
+                if (Interlocked.Exchange(ref _returned, 1) == 0)
+                {
+                    Interlocked.Decrement(ref pool._outstanding);
+                    block.Dispose();
+                }
+            }
+        }
+    }
+}
