@@ -31,7 +31,7 @@ internal sealed class DescriptorPipeWriter : PipeWriter, IValueTaskSource<FlushR
     private const int SpareSegments = 8;
 
     private static readonly Action<object?> SendScheduled = static state => ((DescriptorPipeWriter)state!).SendPending();
-    private static readonly Action<object?> FlushCanceledByToken = static state => ((DescriptorPipeWriter)state!).CancelFlush(byToken: true);
+    private static readonly Action<object?, CancellationToken> FlushCanceledByToken = static (state, token) => ((DescriptorPipeWriter)state!).CancelFlush(token);
 
     private readonly Lock _sync = new();
     private readonly DescriptorPipe _owner;
@@ -184,7 +184,7 @@ internal sealed class DescriptorPipeWriter : PipeWriter, IValueTaskSource<FlushR
         }
     }
 
-    public override void CancelPendingFlush() => CancelFlush(byToken: false);
+    public override void CancelPendingFlush() => CancelFlush(byToken: null);
 
     public override void Complete(Exception? exception = null)
     {
@@ -470,20 +470,26 @@ internal sealed class DescriptorPipeWriter : PipeWriter, IValueTaskSource<FlushR
         }
     }
 
-    private void CancelFlush(bool byToken)
+    /// <summary>Ends the waiting flush: as canceled (<see cref="CancelPendingFlush"/>), or with <see cref="OperationCanceledException"/> when its token fired.</summary>
+    private void CancelFlush(CancellationToken? byToken)
     {
         lock (_sync)
         {
+            if (byToken is { } token && (!_flushPending || token != _flushToken))
+            {
+                return; // a late callback of an earlier flush's token
+            }
+
             if (!_flushPending)
             {
-                _cancelNextFlush |= !byToken; // Pipe's rule: a cancel with no flush waiting cancels the next one
+                _cancelNextFlush = true; // Pipe's rule: a cancel with no flush waiting cancels the next one
                 return;
             }
         }
 
-        if (byToken)
+        if (byToken is { } canceled)
         {
-            ReleaseFlush(new OperationCanceledException(_flushToken));
+            ReleaseFlush(new OperationCanceledException(canceled));
         }
         else
         {
