@@ -73,72 +73,46 @@ internal static class Smoke
         return failures;
     }
 
+    /// <summary>Bytes per call counted on all threads: what an await allocates may be on the loop's or the pool's thread.</summary>
+    private static int CheckAllThreads(string backend, string name, Action body) =>
+        Measure(backend, name, body, static () => GC.GetTotalAllocatedBytes(precise: true), " (all threads)");
+
+    /// <summary>Bytes per call counted on this thread.</summary>
+    private static int Check(string backend, string name, Action body) =>
+        Measure(backend, name, body, GC.GetAllocatedBytesForCurrentThread, "");
+
     /// <summary>
-    /// Process-wide counting also sees the runtime's own occasional allocations (a thread-pool thread
-    /// starting, a timer): a measurement that is not 0 is repeated, up to three times. An allocation per
-    /// call (at least 24 B each) would show in every attempt.
+    /// Bytes per call after a warm-up (tiered compilation, first-use tables, the pool's threads). A one-off
+    /// allocation (a type initialised, a tier-up, a thread-pool thread starting, a timer) would fail a single
+    /// measurement, so one that is not 0 is repeated, up to three times; an allocation per call (at least
+    /// 24 B) shows in every attempt. Figures are printed with enough digits to see 48 bytes in 2,000 calls.
     /// </summary>
-    private static int CheckAllThreads(string backend, string name, Action body)
+    private static int Measure(string backend, string name, Action body, Func<long> allocatedBytes, string scope)
     {
         for (var i = 0; i < Calls; i++)
         {
-            body(); // warm-up: tiered compilation, the pooled state machines, the thread pool's threads
+            body();
         }
 
         var attempts = new List<string>();
         for (var attempt = 0; attempt < 3; attempt++)
         {
-            var before = GC.GetTotalAllocatedBytes(precise: true);
+            var before = allocatedBytes();
             for (var i = 0; i < Calls; i++)
             {
                 body();
             }
 
-            var perCall = (double)(GC.GetTotalAllocatedBytes(precise: true) - before) / Calls;
+            var perCall = (double)(allocatedBytes() - before) / Calls;
             attempts.Add(perCall.ToString("0.0##", CultureInfo.InvariantCulture));
             if (perCall == 0)
             {
-                Console.WriteLine($"smoke: {backend,-6} {name,-20} {string.Join(" / ", attempts),6} B/call (all threads)");
+                Console.WriteLine($"smoke: {backend,-6} {name,-20} {string.Join(" / ", attempts),6} B/call{scope}");
                 return 0;
             }
         }
 
-        Console.WriteLine($"smoke: {backend,-6} {name,-20} {string.Join(" / ", attempts),6} B/call (all threads; never 0)");
-        return 1;
-    }
-
-    /// <summary>
-    /// This thread's bytes per call. A one-off allocation (a type initialised, a tier-up) would fail a
-    /// single measurement, so one that is not 0 is repeated, up to three times, as above; an allocation
-    /// per call would show in every attempt. Figures are printed with enough digits to see 48 bytes in
-    /// 2,000 calls.
-    /// </summary>
-    private static int Check(string backend, string name, Action body)
-    {
-        for (var i = 0; i < Calls; i++)
-        {
-            body(); // warm-up: tiered compilation, first-use tables
-        }
-
-        var attempts = new List<string>();
-        for (var attempt = 0; attempt < 3; attempt++)
-        {
-            var before = GC.GetAllocatedBytesForCurrentThread();
-            for (var i = 0; i < Calls; i++)
-            {
-                body();
-            }
-
-            var perCall = (double)(GC.GetAllocatedBytesForCurrentThread() - before) / Calls;
-            attempts.Add(perCall.ToString("0.0##", CultureInfo.InvariantCulture));
-            if (perCall == 0)
-            {
-                Console.WriteLine($"smoke: {backend,-6} {name,-20} {string.Join(" / ", attempts),6} B/call");
-                return 0;
-            }
-        }
-
-        Console.WriteLine($"smoke: {backend,-6} {name,-20} {string.Join(" / ", attempts),6} B/call (never 0)");
+        Console.WriteLine($"smoke: {backend,-6} {name,-20} {string.Join(" / ", attempts),6} B/call{scope} (never 0)");
         return 1;
     }
 }

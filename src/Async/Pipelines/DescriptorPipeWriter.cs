@@ -24,7 +24,8 @@ namespace EporeX;
 /// and the tail block is freed only while the application is not writing into it.</para>
 /// <para>Backpressure: a flush waits while <see cref="DescriptorPipeOptions.SendPauseThreshold"/> bytes are
 /// unsent, until fewer than the resume threshold are. Completing sends what is left, then shuts the write
-/// half; a send error or <see cref="Abort"/> ends at once and drops what is unsent.</para>
+/// half; a send error or <see cref="Abort"/> ends at once and drops what is unsent (a send in progress at
+/// an abort gives its blocks back when its system call or wait returns).</para>
 /// </remarks>
 internal sealed class DescriptorPipeWriter : PipeWriter, IValueTaskSource<FlushResult>, IThreadPoolWorkItem
 {
@@ -48,7 +49,7 @@ internal sealed class DescriptorPipeWriter : PipeWriter, IValueTaskSource<FlushR
     private ManualResetValueTaskSourceCore<FlushResult> _flush;
     private CancellationTokenRegistration _flushRegistration;
     private CancellationToken _flushToken;
-    private ValueTaskAwaiter<ReadyGuard> _writable;
+    private ConfiguredValueTaskAwaitable<ReadyGuard>.ConfiguredValueTaskAwaiter _writable;
 
     // The chain runs from _head to _tail. Sent up to (_head, _headStart), flushed up to (_flushedTail,
     // _flushedEnd), written up to (_tail, _tail.End). Empty: all three null.
@@ -226,7 +227,6 @@ internal sealed class DescriptorPipeWriter : PipeWriter, IValueTaskSource<FlushR
     /// <summary>The connection is aborted: stop sending, drop what is unsent, and let a waiting flush report completion.</summary>
     public void Abort()
     {
-        bool ended;
         lock (_sync)
         {
             if (_stopped)
@@ -235,15 +235,12 @@ internal sealed class DescriptorPipeWriter : PipeWriter, IValueTaskSource<FlushR
             }
 
             _stopped = true;
-            DropUnlessSending();
-            ended = !_sending; // else the send ends it when it lets go
+            DropUnlessSending(); // a send in progress drops the blocks when it lets go, without sending more
         }
 
+        // Ended at once, whatever a send is doing: a disposal after an abort must not wait on the peer or on a scheduled send.
         ReleaseFlush(new FlushResult(isCanceled: false, isCompleted: true));
-        if (ended)
-        {
-            _ended.TrySetResult();
-        }
+        _ended.TrySetResult();
     }
 
     FlushResult IValueTaskSource<FlushResult>.GetResult(short token) => _flush.GetResult(token);
@@ -293,7 +290,7 @@ internal sealed class DescriptorPipeWriter : PipeWriter, IValueTaskSource<FlushR
         while (true)
         {
             ReadOnlySequence<byte> data = default;
-            bool resume, more, halfClose = false, ended = false;
+            bool resume, more, halfClose = false;
             lock (_sync)
             {
                 resume = Consume(sent);
@@ -306,7 +303,6 @@ internal sealed class DescriptorPipeWriter : PipeWriter, IValueTaskSource<FlushR
                 {
                     _sending = false;
                     halfClose = !_stopped && _completed;
-                    ended = _stopped;
                     if (_stopped)
                     {
                         DropUnlessSending();
@@ -329,12 +325,8 @@ internal sealed class DescriptorPipeWriter : PipeWriter, IValueTaskSource<FlushR
                 {
                     HalfClose();
                 }
-                else if (ended)
-                {
-                    _ended.TrySetResult();
-                }
 
-                return;
+                return; // stopped: the abort or the failure has ended the writer already
             }
 
             try
@@ -346,7 +338,8 @@ internal sealed class DescriptorPipeWriter : PipeWriter, IValueTaskSource<FlushR
                     sent = 0;
                     _io.Cell.ClearAfterWouldBlock(read: false, tick);
 #pragma warning disable CA2012 // consumed once: by GetResult below when it completed at once, else in OnWritable
-                    _writable = _io.Cell.WaitAsync(Interest.Writable, default).GetAwaiter();
+                    // Not on the flushing thread's context: an application's UI or test context must not run, or hold back, the send.
+                    _writable = _io.Cell.WaitAsync(Interest.Writable, default).ConfigureAwait(false).GetAwaiter();
 #pragma warning restore CA2012
                     if (!_writable.IsCompleted)
                     {
@@ -440,7 +433,6 @@ internal sealed class DescriptorPipeWriter : PipeWriter, IValueTaskSource<FlushR
     private void Fail(Exception e, bool holdsSend)
     {
         var error = _owner.ErrorFor(e);
-        bool ended;
         lock (_sync)
         {
             _sending &= !holdsSend;
@@ -451,7 +443,6 @@ internal sealed class DescriptorPipeWriter : PipeWriter, IValueTaskSource<FlushR
             }
 
             DropUnlessSending();
-            ended = !_sending;
         }
 
         _owner.Abort(error); // a failed send ends the receive side too
@@ -464,10 +455,7 @@ internal sealed class DescriptorPipeWriter : PipeWriter, IValueTaskSource<FlushR
             ReleaseFlush(new FlushResult(isCanceled: false, isCompleted: true));
         }
 
-        if (ended)
-        {
-            _ended.TrySetResult();
-        }
+        _ended.TrySetResult(); // as after an abort: a send still in progress only gives its blocks back
     }
 
     /// <summary>Ends the waiting flush: as canceled (<see cref="CancelPendingFlush"/>), or with <see cref="OperationCanceledException"/> when its token fired.</summary>

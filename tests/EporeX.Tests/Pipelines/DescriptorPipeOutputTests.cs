@@ -19,6 +19,9 @@ public sealed class DescriptorPipeOutputTests
 {
     private const int Chunk = 16 * 1024;
 
+    /// <summary>The default <see cref="DescriptorPipeOptions.SendPauseThreshold"/>.</summary>
+    private static readonly int PauseThreshold = (int)new DescriptorPipeOptions().SendPauseThreshold;
+
     /// <summary>How long a flush must wait to count as held back by the peer, not by a busy machine.</summary>
     private static readonly TimeSpan Stuck = TimeSpan.FromMilliseconds(300);
 
@@ -64,7 +67,7 @@ public sealed class DescriptorPipeOutputTests
 
             // Held: the unsent bytes (at most the pause threshold plus the last write) in 4 KiB blocks. Not a
             // lower bound: the client's window may still grow and take them, when the machine is slow.
-            var bound = (new DescriptorPipeOptions().SendPauseThreshold + Chunk) / PinnedBlockMemoryPool.BlockSize + 1;
+            var bound = (PauseThreshold + Chunk) / PinnedBlockMemoryPool.BlockSize + 1;
             Assert.InRange(pool.Outstanding, 0, bound);
 
             // The peer reads: the flush goes on, the rest is written, and every byte arrives in order.
@@ -93,22 +96,30 @@ public sealed class DescriptorPipeOutputTests
         var (client, server) = SmallBuffers();
         using (client)
         {
-            await using var pipe = DescriptorPipe.Create(loop.Register(server, Interest.Readable | Interest.Writable), new DescriptorPipeOptions { DeferSends = defer, InlineScheduling = inline });
-            pipe.Output.CancelPendingFlush(); // none waiting: the next flush reports it, and still sends
-            var first = await AsyncLoops.Within(pipe.Output.WriteAsync(new byte[] { 7 }));
-            Assert.True(first.IsCanceled);
-            Assert.Equal(7, (await Task.Run(() => DescriptorPipeTests.ReceiveExactly(client, 1)).WaitAsync(Waiting.Long))[0]);
+            var pipe = DescriptorPipe.Create(loop.Register(server, Interest.Readable | Interest.Writable), new DescriptorPipeOptions { DeferSends = defer, InlineScheduling = inline });
+            try
+            {
+                pipe.Output.CancelPendingFlush(); // none waiting: the next flush reports it, and still sends
+                var first = await AsyncLoops.Within(pipe.Output.WriteAsync(new byte[] { 7 }));
+                Assert.True(first.IsCanceled);
+                Assert.Equal(7, (await Task.Run(() => DescriptorPipeTests.ReceiveExactly(client, 1)).WaitAsync(Waiting.Long))[0]);
 
-            var waiting = await FillUntilAFlushWaits(pipe.Output);
-            pipe.Output.CancelPendingFlush();
-            var canceled = await waiting.WaitAsync(AsyncLoops.Patience);
-            Assert.True(canceled.IsCanceled);
-            Assert.False(canceled.IsCompleted);
+                var waiting = await FillUntilAFlushWaits(pipe.Output);
+                pipe.Output.CancelPendingFlush();
+                var canceled = await waiting.WaitAsync(AsyncLoops.Patience);
+                Assert.True(canceled.IsCanceled);
+                Assert.False(canceled.IsCompleted);
 
-            var next = pipe.Output.FlushAsync().AsTask(); // nothing new, still over the threshold: it waits again
-            Assert.False(await CompletesWithin(next, AsyncLoops.Quiet));
-            pipe.Abort();
-            Assert.True((await next.WaitAsync(AsyncLoops.Patience)).IsCompleted);
+                // A threshold's worth more: over it whatever the kernel took meanwhile, so this flush waits too.
+                var next = pipe.Output.WriteAsync(new byte[PauseThreshold]).AsTask();
+                Assert.False(await CompletesWithin(next, AsyncLoops.Quiet));
+                pipe.Abort();
+                Assert.True((await next.WaitAsync(AsyncLoops.Patience)).IsCompleted);
+            }
+            finally
+            {
+                pipe.Abort(); // not DisposeAsync: the peer never reads, so a graceful end would wait for ever after a failed assertion
+            }
         }
     }
 
@@ -120,32 +131,39 @@ public sealed class DescriptorPipeOutputTests
         var (client, server) = SmallBuffers();
         using (client)
         {
-            await using var pipe = DescriptorPipe.Create(loop.Register(server, Interest.Readable | Interest.Writable), new DescriptorPipeOptions { DeferSends = defer, InlineScheduling = inline });
-            Assert.True((await pipe.Output.FlushAsync(new CancellationToken(canceled: true)).AsTask().ContinueWith(t => t.IsCanceled)));
-
-            using var cancel = new CancellationTokenSource();
-            Task<FlushResult> waiting;
-            var rounds = 0;
-            while (true)
+            var pipe = DescriptorPipe.Create(loop.Register(server, Interest.Readable | Interest.Writable), new DescriptorPipeOptions { DeferSends = defer, InlineScheduling = inline });
+            try
             {
-                pipe.Output.Write(new byte[Chunk]);
-                waiting = pipe.Output.FlushAsync(cancel.Token).AsTask();
-                if (!await CompletesWithin(waiting, Stuck))
+                Assert.True((await pipe.Output.FlushAsync(new CancellationToken(canceled: true)).AsTask().ContinueWith(t => t.IsCanceled)));
+
+                using var cancel = new CancellationTokenSource();
+                Task<FlushResult> waiting;
+                var rounds = 0;
+                while (true)
                 {
-                    break;
+                    pipe.Output.Write(new byte[Chunk]);
+                    waiting = pipe.Output.FlushAsync(cancel.Token).AsTask();
+                    if (!await CompletesWithin(waiting, Stuck))
+                    {
+                        break;
+                    }
+
+                    Assert.True(++rounds < 4096, "no flush ever waited");
                 }
 
-                Assert.True(++rounds < 4096, "no flush ever waited");
+                cancel.Cancel();
+                await Assert.ThrowsAnyAsync<OperationCanceledException>(() => waiting.WaitAsync(AsyncLoops.Patience));
+
+                // The writer goes on: what was flushed is still unsent, and a threshold's worth more makes the next flush wait, until the abort.
+                var next = pipe.Output.WriteAsync(new byte[PauseThreshold]).AsTask();
+                Assert.False(await CompletesWithin(next, AsyncLoops.Quiet));
+                pipe.Abort();
+                Assert.True((await next.WaitAsync(AsyncLoops.Patience)).IsCompleted);
             }
-
-            cancel.Cancel();
-            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => waiting.WaitAsync(AsyncLoops.Patience));
-
-            // The writer goes on: what was flushed is still unsent, so the next flush waits, until the abort.
-            var next = pipe.Output.FlushAsync().AsTask();
-            Assert.False(await CompletesWithin(next, AsyncLoops.Quiet));
-            pipe.Abort();
-            Assert.True((await next.WaitAsync(AsyncLoops.Patience)).IsCompleted);
+            finally
+            {
+                pipe.Abort(); // not DisposeAsync: the peer never reads, so a graceful end would wait for ever after a failed assertion
+            }
         }
     }
 
@@ -168,8 +186,68 @@ public sealed class DescriptorPipeOutputTests
             await pipe.Completion.WaitAsync(Waiting.Long);
             await pipe.Input.CompleteAsync();
             await pipe.Output.CompleteAsync();
+
+            // The abort ended the writer at once; a send it caught in a system call or a wait gives its blocks back when that returns.
+            await WhenNoneOutstanding(pool);
             Assert.Equal(0, pool.Outstanding);
         }
+    }
+
+    [SkippableTheory]
+    [MemberData(nameof(AllWithModesAndTimings))]
+    public async Task A_send_that_waits_for_the_peer_goes_on_off_the_flushing_threads_synchronization_context(string backend, bool inline, bool defer)
+    {
+        using var loop = AsyncLoops.Open(backend, inline);
+        var (client, server) = Loopback.ConnectedPair();
+        server.SendBufferSize = 4096; // the peer's window stays large: once it reads, the send goes at loopback speed
+        using (client)
+        {
+            var pipe = DescriptorPipe.Create(loop.Register(server, Interest.Readable | Interest.Writable), new DescriptorPipeOptions { DeferSends = defer, InlineScheduling = inline });
+            try
+            {
+                await SendUntilAFlushWaitsOnAContextThatNeverRunsThenDrain(pipe, client);
+            }
+            finally
+            {
+                pipe.Abort(); // not DisposeAsync: with the send stuck (the failure this looks for), it would wait for ever
+            }
+        }
+    }
+
+    private static async Task SendUntilAFlushWaitsOnAContextThatNeverRunsThenDrain(DescriptorPipe pipe, Socket client)
+    {
+        // Flushes from a thread whose context never runs what is posted to it (a blocked UI thread, say),
+        // until one waits for the peer: the send that would block started its wait on that thread.
+        var context = new ContextThatNeverRuns();
+        var (waiting, written) = await Task.Run(() =>
+        {
+            SynchronizationContext.SetSynchronizationContext(context);
+            try
+            {
+                for (var i = 1; i <= 4096; i++)
+                {
+                    pipe.Output.Write(new byte[Chunk]);
+                    var flush = pipe.Output.FlushAsync();
+                    if (!flush.IsCompleted)
+                    {
+                        return (flush.AsTask(), i * Chunk);
+                    }
+
+                    flush.GetAwaiter().GetResult();
+                }
+
+                throw new InvalidOperationException("no flush ever waited although the peer read nothing");
+            }
+            finally
+            {
+                SynchronizationContext.SetSynchronizationContext(null);
+            }
+        }).WaitAsync(Waiting.Long);
+
+        var received = await Task.Run(() => DescriptorPipeTests.ReceiveExactly(client, written)).WaitAsync(Waiting.Long);
+        Assert.Equal(written, received.Length);
+        Assert.False((await waiting.WaitAsync(AsyncLoops.Patience)).IsCompleted);
+        Assert.Equal(0, context.Posts);
     }
 
     [SkippableTheory]
@@ -211,12 +289,7 @@ public sealed class DescriptorPipeOutputTests
             Assert.Equal(data, await receiving.WaitAsync(Waiting.Long));
 
             // Everything sent and nothing being written: the writer gives its blocks back (deferred, once the send ran).
-            var idle = DateTime.UtcNow + AsyncLoops.Patience;
-            while (pool.Outstanding != 0 && DateTime.UtcNow < idle)
-            {
-                await Task.Delay(10);
-            }
-
+            await WhenNoneOutstanding(pool);
             Assert.Equal(0, pool.Outstanding);
             await pipe.Input.CompleteAsync();
             await pipe.DisposeAsync().AsTask().WaitAsync(Waiting.Long);
@@ -260,6 +333,27 @@ public sealed class DescriptorPipeOutputTests
 
         await flush;
         return true;
+    }
+
+    private static async Task WhenNoneOutstanding(CountingPool pool)
+    {
+        var deadline = DateTime.UtcNow + AsyncLoops.Patience;
+        while (pool.Outstanding != 0 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(10);
+        }
+    }
+
+    /// <summary>A synchronization context that never runs what is posted to it, and counts the posts.</summary>
+    private sealed class ContextThatNeverRuns : SynchronizationContext
+    {
+        private int _posts;
+
+        public int Posts => Volatile.Read(ref _posts);
+
+        public override void Post(SendOrPostCallback d, object? state) => Interlocked.Increment(ref _posts);
+
+        public override void Send(SendOrPostCallback d, object? state) => throw new NotSupportedException("nothing runs here");
     }
 
     /// <summary>The default pool, counting the blocks rented and not given back.</summary>
