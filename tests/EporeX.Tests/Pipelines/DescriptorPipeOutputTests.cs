@@ -110,11 +110,7 @@ public sealed class DescriptorPipeOutputTests
                 Assert.True(canceled.IsCanceled);
                 Assert.False(canceled.IsCompleted);
 
-                // A threshold's worth more: over it whatever the kernel took meanwhile, so this flush waits too.
-                var next = pipe.Output.WriteAsync(new byte[PauseThreshold]).AsTask();
-                Assert.False(await CompletesWithin(next, AsyncLoops.Quiet));
-                pipe.Abort();
-                Assert.True((await next.WaitAsync(AsyncLoops.Patience)).IsCompleted);
+                await TheNextFlushWaitsUntilTheAbort(pipe);
             }
             finally
             {
@@ -154,11 +150,7 @@ public sealed class DescriptorPipeOutputTests
                 cancel.Cancel();
                 await Assert.ThrowsAnyAsync<OperationCanceledException>(() => waiting.WaitAsync(AsyncLoops.Patience));
 
-                // The writer goes on: what was flushed is still unsent, and a threshold's worth more makes the next flush wait, until the abort.
-                var next = pipe.Output.WriteAsync(new byte[PauseThreshold]).AsTask();
-                Assert.False(await CompletesWithin(next, AsyncLoops.Quiet));
-                pipe.Abort();
-                Assert.True((await next.WaitAsync(AsyncLoops.Patience)).IsCompleted);
+                await TheNextFlushWaitsUntilTheAbort(pipe); // the writer goes on after the canceled flush
             }
             finally
             {
@@ -333,6 +325,18 @@ public sealed class DescriptorPipeOutputTests
 
         await flush;
         return true;
+    }
+
+    /// <summary>
+    /// A flush over the threshold (one threshold's worth more than what is unsent, whatever the kernel took
+    /// meanwhile) waits while the peer does not read, and reports completion once the pipe is aborted.
+    /// </summary>
+    private static async Task TheNextFlushWaitsUntilTheAbort(DescriptorPipe pipe)
+    {
+        var next = pipe.Output.WriteAsync(new byte[PauseThreshold]).AsTask();
+        Assert.False(await CompletesWithin(next, AsyncLoops.Quiet));
+        pipe.Abort();
+        Assert.True((await next.WaitAsync(AsyncLoops.Patience)).IsCompleted);
     }
 
     private static async Task WhenNoneOutstanding(CountingPool pool)
