@@ -8,7 +8,6 @@ using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Connections.Features;
-using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging;
 
 namespace EporeX.AspNetCore;
@@ -16,9 +15,10 @@ namespace EporeX.AspNetCore;
 /// <summary>
 /// One accepted connection as Kestrel sees it: its <see cref="DescriptorPipe"/> as the transport, and the
 /// features Kestrel and middleware read (id, items, memory pool, end points, the socket, the closed token,
-/// abort). Kestrel adds its own features (heartbeat, lifetime notification) to <see cref="Features"/>.
+/// abort); it is also their collection (EporeXConnection.Features.cs), to which Kestrel adds its own (heartbeat,
+/// lifetime notification).
 /// </summary>
-internal sealed class EporeXConnection : ConnectionContext,
+internal sealed partial class EporeXConnection : ConnectionContext,
     IConnectionIdFeature, IConnectionTransportFeature, IConnectionItemsFeature, IMemoryPoolFeature,
     IConnectionLifetimeFeature, IConnectionEndPointFeature, IConnectionSocketFeature
 {
@@ -43,14 +43,7 @@ internal sealed class EporeXConnection : ConnectionContext,
         Transport = _pipe;
         ConnectionClosed = _closed.Token;
 
-        Features = new FeatureCollection();
-        Features.Set<IConnectionIdFeature>(this);
-        Features.Set<IConnectionTransportFeature>(this);
-        Features.Set<IConnectionItemsFeature>(this);
-        Features.Set<IMemoryPoolFeature>(this);
-        Features.Set<IConnectionLifetimeFeature>(this);
-        Features.Set<IConnectionEndPointFeature>(this);
-        Features.Set<IConnectionSocketFeature>(this);
+        SetOwnFeatures();
 
         _closedFired = FireClosedAsync();
     }
@@ -60,8 +53,6 @@ internal sealed class EporeXConnection : ConnectionContext,
         get => _id ??= ConnectionIds.Format(_idNumber);
         set => _id = value;
     }
-
-    public override IFeatureCollection Features { get; }
 
     public override IDictionary<object, object?> Items
     {

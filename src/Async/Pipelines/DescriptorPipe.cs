@@ -45,6 +45,7 @@ public sealed class DescriptorPipe : IDuplexPipe, IAsyncDisposable
     private readonly AsyncFd _reader;
     private readonly AsyncFd _writer;
     private readonly Pipe _input;
+    private readonly PipeReader _inputReader;
     private readonly DescriptorPipeWriter _output;
     private readonly Task _receiving;
     private readonly Func<Exception, Exception>? _mapError;
@@ -58,22 +59,43 @@ public sealed class DescriptorPipe : IDuplexPipe, IAsyncDisposable
         _mapError = options.MapError;
         SendErrorsEndOutputQuietly = options.SendErrorsEndOutputQuietly;
         var pool = options.Pool ?? SharedPool;
-        var applicationScheduler = options.InlineScheduling ? PipeScheduler.Inline : PipeScheduler.ThreadPool;
-
-        // The receiver runs where the loop completes it: on the pool, the application can continue inline
-        // there (one hop in all); on an inline loop thread, it must hop unless inline scheduling is asked.
-        var inputReaderScheduler = reader.Loop.InlineContinuations ? applicationScheduler : PipeScheduler.Inline;
-        _input = new Pipe(new PipeOptions(pool, inputReaderScheduler, PipeScheduler.Inline, options.ReceivePauseThreshold, Resume(options.ReceivePauseThreshold, options.ReceiveResumeThreshold), options.MinimumSegmentSize, useSynchronizationContext: false));
 
         // The output sends what is flushed itself: no second pipe, no send loop to resume.
         _output = new DescriptorPipeWriter(this, writer, options, pool, Resume(options.SendPauseThreshold, options.SendResumeThreshold));
 
-        _receiving = PipeReceiver.RunAsync(this, reader.Registration, _input.Writer, options.MinimumSegmentSize, options.WaitForDataBeforeAllocatingBuffer, reader.Loop.ShortReadDrains);
+        // Where the receiver and the application run. On an inline loop, the receiver runs on the loop
+        // thread, and the application too when inline scheduling is asked (else it hops to the pool). On a
+        // pool loop with inline scheduling, the application continues inside the receiver's work item. On a
+        // pool loop otherwise, the receiver runs on the loop thread (its calls never block) and hands each
+        // read to the application as a work item: one trip through the pool per read, and an application
+        // that blocks (a synchronous read) never stops its own connection's receiving.
+        PipeScheduler inputReaderScheduler;
+        var receiverOnPoolLoopThread = false;
+        if (reader.Loop.InlineContinuations)
+        {
+            inputReaderScheduler = options.InlineScheduling ? PipeScheduler.Inline : PipeScheduler.ThreadPool;
+        }
+        else if (options.InlineScheduling)
+        {
+            inputReaderScheduler = PipeScheduler.Inline;
+        }
+        else
+        {
+            receiverOnPoolLoopThread = true;
+            reader.Registration.Cell.ContinueInline();
+            writer.Registration.Cell.ContinueInline(); // a send resumed on writability is a non-blocking call too
+            inputReaderScheduler = options.DeferSends ? new ApplicationScheduler(_output) : PipeScheduler.ThreadPool;
+        }
+
+        _input = new Pipe(new PipeOptions(pool, inputReaderScheduler, PipeScheduler.Inline, options.ReceivePauseThreshold, Resume(options.ReceivePauseThreshold, options.ReceiveResumeThreshold), options.MinimumSegmentSize, useSynchronizationContext: false));
+        _inputReader = inputReaderScheduler is ApplicationScheduler ? new DescriptorPipeReader(_input.Reader, _output) : _input.Reader;
+
+        _receiving = PipeReceiver.RunAsync(this, reader.Registration, _input.Writer, options.MinimumSegmentSize, options.WaitForDataBeforeAllocatingBuffer, reader.Loop.ShortReadDrains, leaveTheLoopThread: receiverOnPoolLoopThread);
         Completion = Task.WhenAll(_receiving, _output.Ended);
     }
 
     /// <summary>What the descriptor received: read it, and <c>AdvanceTo</c> what was consumed.</summary>
-    public PipeReader Input => _input.Reader;
+    public PipeReader Input => _inputReader;
 
     /// <summary>What to send: write, then <c>FlushAsync</c>; <c>Complete</c> to half-close.</summary>
     public PipeWriter Output => _output;

@@ -29,9 +29,10 @@ public sealed class DescriptorPipeOptions
     public int MinimumSegmentSize { get; set; } = PinnedBlockMemoryPool.BlockSize;
 
     /// <summary>
-    /// False (the default): the application's reads and flushes continue on the thread pool. True: they
-    /// continue where the data arrives (the loop thread when the loop runs continuations inline): one hop
-    /// fewer, and application code that must never block.
+    /// False (the default): the application's reads and flushes continue on the thread pool, so it may
+    /// block (the receiver runs on the loop thread, apart from it). True: they continue where the data
+    /// arrives (the loop thread when the loop runs continuations inline, else the receiver's work item):
+    /// one hop fewer, and application code that must never block.
     /// </summary>
     public bool InlineScheduling { get; set; }
 
@@ -40,8 +41,11 @@ public sealed class DescriptorPipeOptions
     /// flush. True: the send runs once the flushing code has moved on, so flushes made in quick succession
     /// (an HTTP response's head, body and end; answers to pipelined requests) leave in one <c>sendmsg</c>:
     /// on a loop that runs continuations inline, on the loop thread after every event of the current wait
-    /// has been handled (what kestrel-linux-transport called deferred sends); otherwise as a thread-pool
-    /// work item, as Kestrel's Sockets transport does.
+    /// has been handled (what kestrel-linux-transport called deferred sends). On a pool loop, a flush made
+    /// in a continuation of the application's read of <see cref="DescriptorPipe.Input"/> (as Kestrel's
+    /// request loop) sends when that continuation returns, on its thread, or sooner when it waits (a read
+    /// that must wait, a flush held back by the peer); any other flush sends as a thread-pool work item, as
+    /// Kestrel's Sockets transport does.
     /// </summary>
     public bool DeferSends { get; set; }
 

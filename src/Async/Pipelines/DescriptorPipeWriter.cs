@@ -18,8 +18,8 @@ namespace EporeX;
 /// <remarks>
 /// <para>One party at a time holds the send (<see cref="_sending"/>). Unless sends are deferred, the flushing
 /// thread takes it and sends inside <see cref="FlushAsync"/>; deferred, a send is scheduled for after the
-/// flushing code has moved on (the loop's end of dispatch, or a pool work item), so flushes made meanwhile
-/// leave together. A send that would block waits for writability and goes on from the loop's continuation.
+/// flushing code has moved on (the loop's end of dispatch; on the pool, the end of the application's
+/// continuation or its next wait, else a work item), so flushes made meanwhile leave together. A send that would block waits for writability and goes on from the loop's continuation.
 /// Only the holder frees sent blocks, so no block goes back to the pool while a system call may read it,
 /// and the tail block is freed only while the application is not writing into it.</para>
 /// <para>Backpressure: a flush waits while <see cref="DescriptorPipeOptions.SendPauseThreshold"/> bytes are
@@ -70,6 +70,12 @@ internal sealed class DescriptorPipeWriter : PipeWriter, IValueTaskSource<FlushR
     private Exception? _stopError;  // what flushes throw once stopped; null: they report IsCompleted
     private bool _flushPending;
     private bool _cancelNextFlush;
+
+    // Deferred sends on the pool: while a continuation of the application's read runs (on _batchThread), its
+    // sends are held (_heldForBatch, touched by that thread alone) until it returns or waits, instead of
+    // costing a work item each.
+    private int _batchThread;
+    private bool _heldForBatch;
 
     public DescriptorPipeWriter(DescriptorPipe owner, AsyncFd writer, DescriptorPipeOptions options, MemoryPool<byte> pool, long resumeThreshold)
     {
@@ -172,6 +178,13 @@ internal sealed class DescriptorPipeWriter : PipeWriter, IValueTaskSource<FlushR
                 return default;
             }
 
+            if (OnBatchThread && _heldForBatch)
+            {
+                // The application waits on this thread, perhaps synchronously: the held send cannot wait for the batch's end.
+                _heldForBatch = false;
+                ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+            }
+
             // Backpressure: wait until the peer has taken enough.
             _flush.Reset();
             _flushPending = true;
@@ -253,6 +266,40 @@ internal sealed class DescriptorPipeWriter : PipeWriter, IValueTaskSource<FlushR
 
     void IThreadPoolWorkItem.Execute() => SendPending();
 
+    /// <summary>
+    /// The application's code is about to run on this thread (a continuation of its read, on the pool):
+    /// with sends deferred to the pool, what it flushes meanwhile is held, and sent when it returns
+    /// (<see cref="EndBatch"/>) or waits (<see cref="SendHeld"/>, or a flush held back by the peer): one
+    /// system call for a batch of pipelined answers, and no work item. False when another thread's batch
+    /// is open (that thread holds the batch; this one's flushes go as work items).
+    /// </summary>
+    internal bool BeginBatch() =>
+        _timing == SendTiming.ThreadPool && Interlocked.CompareExchange(ref _batchThread, Environment.CurrentManagedThreadId, 0) == 0;
+
+    /// <summary>The application's code has returned: send what it held back, on this thread. Only after a <see cref="BeginBatch"/> that returned true.</summary>
+    internal void EndBatch()
+    {
+        var held = _heldForBatch;
+        _heldForBatch = false;
+        Volatile.Write(ref _batchThread, 0); // after the held send is taken: only the batch's thread touches it
+        if (held)
+        {
+            SendPending();
+        }
+    }
+
+    /// <summary>The application is about to wait for input: what its batch holds goes now, as the peer may be waiting for it.</summary>
+    internal void SendHeld()
+    {
+        if (OnBatchThread && _heldForBatch)
+        {
+            _heldForBatch = false;
+            SendPending();
+        }
+    }
+
+    private bool OnBatchThread => Volatile.Read(ref _batchThread) == Environment.CurrentManagedThreadId;
+
     /// <summary>Under the lock: true when the caller is to send now (it holds the send); a deferred send is scheduled by <see cref="Send"/> too.</summary>
     private bool TakeSend()
     {
@@ -278,7 +325,15 @@ internal sealed class DescriptorPipeWriter : PipeWriter, IValueTaskSource<FlushR
                 _loop.EndOfDispatch.Schedule(SendScheduled, this);
                 break;
             default:
-                ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+                if (OnBatchThread)
+                {
+                    _heldForBatch = true; // sent when the application's code returns or waits
+                }
+                else
+                {
+                    ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+                }
+
                 break;
         }
     }

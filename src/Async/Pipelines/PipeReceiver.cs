@@ -11,7 +11,7 @@ namespace EporeX;
 /// </summary>
 internal static class PipeReceiver
 {
-    public static async Task RunAsync(DescriptorPipe owner, IoRegistration io, PipeWriter writer, int segment, bool waitForData, bool shortReadDrains)
+    public static async Task RunAsync(DescriptorPipe owner, IoRegistration io, PipeWriter writer, int segment, bool waitForData, bool shortReadDrains, bool leaveTheLoopThread)
     {
         Exception? error = null;
         try
@@ -58,6 +58,12 @@ internal static class PipeReceiver
         catch (Exception e)
         {
             error = owner.ErrorFor(e);
+        }
+
+        if (leaveTheLoopThread)
+        {
+            // It ran on a pool loop's thread: whoever awaits the end of receiving continues on the pool, not there.
+            await Task.CompletedTask.ConfigureAwait(ConfigureAwaitOptions.ForceYielding);
         }
 
         await writer.CompleteAsync(error ?? owner.AbortReason).ConfigureAwait(false);

@@ -20,7 +20,7 @@ namespace EporeX;
 internal sealed class ReadinessCell
 {
     private readonly Lock _gate = new();
-    private readonly bool _inline;
+    private bool _inline;
     private readonly Interest _registered;
     private IReadinessArming? _arming;
     private IPendingWatch? _watch;
@@ -36,6 +36,19 @@ internal sealed class ReadinessCell
     {
         _registered = registered;
         _inline = inlineContinuations;
+    }
+
+    /// <summary>
+    /// From now on, awaits on this cell continue on the thread that completes them (the loop thread, for
+    /// an event), whatever the loop's mode: for a consumer that only makes non-blocking calls and hands
+    /// the rest on, such as a pipe's receiver. Called before the awaits it concerns start.
+    /// </summary>
+    public void ContinueInline()
+    {
+        lock (_gate)
+        {
+            _inline = true;
+        }
     }
 
     /// <summary>The tick of the read direction, read before a system call so that its EAGAIN can clear what it saw.</summary>
@@ -85,8 +98,8 @@ internal sealed class ReadinessCell
                 return new ValueTask<ReadyGuard>(GuardLocked(ready, interest));
             }
 
-            waiter = _waiters.Rent() ?? new ReadinessWaiter(this, _inline);
-            version = waiter.Start(interest, cancellationToken);
+            waiter = _waiters.Rent() ?? new ReadinessWaiter(this);
+            version = waiter.Start(interest, _inline, cancellationToken);
             _waiters.Enqueue(waiter);
             CountLocked();
             armed = ArmLocked();

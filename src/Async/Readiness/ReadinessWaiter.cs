@@ -24,11 +24,7 @@ internal sealed class ReadinessWaiter : IValueTaskSource<ReadyGuard>
     private CancellationToken _token;
     private CancellationTokenRegistration _registration;
 
-    public ReadinessWaiter(ReadinessCell cell, bool inlineContinuations)
-    {
-        _cell = cell;
-        _core.RunContinuationsAsynchronously = !inlineContinuations;
-    }
+    public ReadinessWaiter(ReadinessCell cell) => _cell = cell;
 
     /// <summary>The neighbours in the cell's queue, or the next free node in its pool.</summary>
     public ReadinessWaiter? Next { get; set; }
@@ -49,10 +45,11 @@ internal sealed class ReadinessWaiter : IValueTaskSource<ReadyGuard>
     public CancellationToken Token => _token;
 
     /// <summary>Starts an await; the caller holds the cell's lock and queues the node.</summary>
-    public short Start(Interest interest, CancellationToken token)
+    public short Start(Interest interest, bool inlineContinuation, CancellationToken token)
     {
         Debug.Assert(!IsQueued);
         _core.Reset();
+        _core.RunContinuationsAsynchronously = !inlineContinuation;
         Interest = interest;
         _token = token;
         IsQueued = true;

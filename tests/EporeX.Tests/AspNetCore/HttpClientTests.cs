@@ -11,6 +11,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using EporeX.AspNetCore;
 using EporeX.Tests.Support;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 
@@ -34,6 +35,42 @@ public sealed class HttpClientTests
         var downloaded = await client.GetByteArrayAsync($"bytes/{SixteenMiB}");
         Assert.Equal(SixteenMiB, downloaded.Length);
         Assert.Equal(-1, Pattern.FirstMismatch(downloaded));
+        host.AssertClean();
+    }
+
+    [SkippableTheory]
+    [MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
+    public async Task Synchronous_IO_reads_a_large_body_and_writes_a_large_answer_with_blocking_calls(string backend)
+    {
+        const int Size = 4 * 1024 * 1024; // many receives and sends, each past the pause thresholds
+        await using var host = await KestrelHost.StartAsync(
+            backend,
+            app => app.MapPost("/sync", context =>
+            {
+                // Blocking calls on the thread Kestrel runs the request on (AllowSynchronousIO, as older code needs).
+                var buffer = new byte[16 * 1024];
+                long length = 0, mismatch = -1;
+                int n;
+                while ((n = context.Request.Body.Read(buffer)) > 0)
+                {
+                    var at = Pattern.FirstMismatch(buffer.AsSpan(0, n), length);
+                    mismatch = mismatch < 0 && at >= 0 ? at : mismatch;
+                    length += n;
+                }
+
+                context.Response.Headers["X-Check"] = $"{length} {mismatch}";
+                context.Response.ContentLength = Size;
+                context.Response.Body.Write(Pattern.Bytes(Size));
+                return System.Threading.Tasks.Task.CompletedTask;
+            }),
+            kestrel: k => k.AllowSynchronousIO = true);
+        using var client = new HttpClient { BaseAddress = host.BaseAddress, Timeout = Waiting.Long };
+
+        using var answer = await client.PostAsync("sync", new ByteArrayContent(Pattern.Bytes(Size)));
+        Assert.Equal($"{Size} -1", string.Join(",", answer.Headers.GetValues("X-Check")));
+        var body = await answer.Content.ReadAsByteArrayAsync();
+        Assert.Equal(Size, body.Length);
+        Assert.Equal(-1, Pattern.FirstMismatch(body));
         host.AssertClean();
     }
 

@@ -2,6 +2,7 @@ using System;
 using System.Buffers;
 using System.IO;
 using System.IO.Pipelines;
+using System.Linq;
 using System.Net.Sockets;
 using System.Threading;
 using System.Threading.Tasks;
@@ -286,6 +287,85 @@ public sealed class DescriptorPipeOutputTests
             await pipe.Input.CompleteAsync();
             await pipe.DisposeAsync().AsTask().WaitAsync(Waiting.Long);
             Assert.Equal(0, await Task.Run(() => client.Receive(new byte[1])).WaitAsync(Waiting.Long)); // the write half shut
+        }
+    }
+
+    [SkippableTheory]
+    [MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
+    public async Task On_the_pool_deferred_sends_wait_until_the_applications_continuation_returns_then_leave_in_one_go(string backend)
+    {
+        using var loop = AsyncLoops.Open(backend, inline: false);
+        var (client, server) = Loopback.ConnectedPair();
+        using (client)
+        {
+            await using var pipe = DescriptorPipe.Create(loop.Register(server, Interest.Readable | Interest.Writable), new DescriptorPipeOptions { DeferSends = true });
+            var reading = pipe.Input.ReadAsync().AsTask(); // waits: nothing was sent yet
+            Assert.False(reading.IsCompleted);
+            var answered = reading.ContinueWith(
+                read =>
+                {
+                    // The continuation of the read, as Kestrel's request loop: sixteen answers, each flushed.
+                    pipe.Input.AdvanceTo(read.Result.Buffer.End);
+                    for (byte i = 1; i <= 16; i++)
+                    {
+                        Assert.True(pipe.Output.WriteAsync(new[] { i }).AsTask().IsCompletedSuccessfully);
+                    }
+
+                    // Still in the continuation: nothing has left yet (a work item per flush would have sent by now).
+                    return client.Poll(Stuck, SelectMode.SelectRead);
+                },
+                TaskContinuationOptions.ExecuteSynchronously);
+            client.Send([0]);
+            Assert.False(await answered.WaitAsync(Waiting.Long), "a deferred send left before the application's continuation returned");
+            var answers = await Task.Run(() => DescriptorPipeTests.ReceiveExactly(client, 16)).WaitAsync(Waiting.Long);
+            Assert.Equal(Enumerable.Range(1, 16).Select(i => (byte)i), answers);
+            await pipe.Input.CompleteAsync();
+        }
+    }
+
+    [SkippableTheory]
+    [MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
+    public async Task On_the_pool_an_application_that_blocks_in_its_continuation_is_not_held_back_by_a_deferred_send(string backend)
+    {
+        using var loop = AsyncLoops.Open(backend, inline: false);
+        var (client, server) = Loopback.ConnectedPair();
+        using (client)
+        {
+            await using var pipe = DescriptorPipe.Create(loop.Register(server, Interest.Readable | Interest.Writable), new DescriptorPipeOptions { DeferSends = true });
+            var data = DescriptorPipeTests.Bytes(8 * PauseThreshold, seed: 11);
+            var reading = pipe.Input.ReadAsync().AsTask();
+            var served = reading.ContinueWith(
+                read =>
+                {
+                    pipe.Input.AdvanceTo(read.Result.Buffer.End);
+
+                    // Blocking calls in the read's continuation (Kestrel's with AllowSynchronousIO): an answer
+                    // larger than the pause threshold, so flushes wait for the peer; then a blocking read of
+                    // the peer's reply, which it sends only once it has the whole answer.
+                    for (var at = 0; at < data.Length; at += Chunk)
+                    {
+                        pipe.Output.Write(data.AsSpan(at, Chunk));
+                        if (!pipe.Output.FlushAsync().AsTask().Wait(Waiting.Long))
+                        {
+                            return "a flush that waited for the peer was never released";
+                        }
+                    }
+
+                    var reply = pipe.Input.ReadAsync().AsTask();
+                    if (!reply.Wait(Waiting.Long))
+                    {
+                        return "the reply never came: the answer's last bytes were held";
+                    }
+
+                    return reply.Result.Buffer.FirstSpan[0] == 42 ? "ok" : "a wrong reply";
+                },
+                TaskContinuationOptions.ExecuteSynchronously);
+            client.Send([0]);
+            var received = await Task.Run(() => DescriptorPipeTests.ReceiveExactly(client, data.Length)).WaitAsync(Waiting.Long + Waiting.Long);
+            Assert.Equal(data, received);
+            client.Send([42]);
+            Assert.Equal("ok", await served.WaitAsync(Waiting.Long + Waiting.Long));
+            await pipe.Input.CompleteAsync();
         }
     }
 

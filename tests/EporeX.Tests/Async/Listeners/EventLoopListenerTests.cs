@@ -180,7 +180,7 @@ public sealed class EventLoopListenerTests
     public async Task Stop_ends_pending_accepts_with_a_clear_error_and_closes_the_port(string backend)
     {
         await using var group = Groups.Open(backend, 2);
-        var listener = EventLoopListener.Bind(group, new IPEndPoint(IPAddress.Loopback, 0));
+        var listener = BindOnAPortNoOtherTestIsGiven(group);
         var endPoint = listener.LocalEndPoint;
         var pending = listener.AcceptAsync().AsTask();
 
@@ -288,5 +288,23 @@ public sealed class EventLoopListenerTests
 
         Assert.Equal(3, accepted);
         Assert.Equal(listener.Distribution.ToString(), distribution);
+    }
+
+    /// <summary>
+    /// A listener on a port below the kernel's ephemeral range (32768 up, by default): a test running
+    /// meanwhile that binds port 0 cannot be given it once it is closed, so a refused connect proves the close.
+    /// </summary>
+    private static EventLoopListener BindOnAPortNoOtherTestIsGiven(EventLoopGroup group)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return EventLoopListener.Bind(group, new IPEndPoint(IPAddress.Loopback, Random.Shared.Next(20000, 32000)));
+            }
+            catch (SocketException e) when (e.SocketErrorCode == SocketError.AddressAlreadyInUse && attempt < 100)
+            {
+            }
+        }
     }
 }
