@@ -171,6 +171,7 @@ public sealed class DescriptorPipe : IDuplexPipe, IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         _output.Complete();
+        _output.SendHeld(); // disposing in a continuation of a read: the wait below needs it sent
         await _output.Ended.ConfigureAwait(false);
         if (Interlocked.Exchange(ref _ended, 1) == 0)
         {

@@ -19,7 +19,8 @@ namespace EporeX;
 /// <para>One party at a time holds the send (<see cref="_sending"/>). Unless sends are deferred, the flushing
 /// thread takes it and sends inside <see cref="FlushAsync"/>; deferred, a send is scheduled for after the
 /// flushing code has moved on (the loop's end of dispatch; on the pool, the end of the application's
-/// continuation or its next wait, else a work item), so flushes made meanwhile leave together. A send that would block waits for writability and goes on from the loop's continuation.
+/// continuation or its next wait, else a work item), so flushes made meanwhile leave together. A send that
+/// would block waits for writability and goes on from the loop's continuation.
 /// Only the holder frees sent blocks, so no block goes back to the pool while a system call may read it,
 /// and the tail block is freed only while the application is not writing into it.</para>
 /// <para>Backpressure: a flush waits while <see cref="DescriptorPipeOptions.SendPauseThreshold"/> bytes are
@@ -288,7 +289,7 @@ internal sealed class DescriptorPipeWriter : PipeWriter, IValueTaskSource<FlushR
         }
     }
 
-    /// <summary>The application is about to wait for input: what its batch holds goes now, as the peer may be waiting for it.</summary>
+    /// <summary>The application is about to wait (for input, for the end of sending): what its batch holds goes now, as the peer may be waiting for it.</summary>
     internal void SendHeld()
     {
         if (OnBatchThread && _heldForBatch)
