@@ -16,9 +16,9 @@
 # on CPU 0. The configurations alternate within each repetition (a fresh server each time, warmed up with
 # 48 s of wrk, until the JIT has settled); each line is the median over the repetitions, and errors are summed over them:
 #   ROW <config> <scenario> req_s=<median> cpu_us_per_req=<median server CPU µs per request> p99_ms=<median p99> errors=<non-2xx + socket errors>
-# Server CPU is utime + stime from /proc/PID/stat over the measured seconds. A p99 of 0 (wrk's
-# histogram losing a pipelined run's upper percentiles) is left out of that median; p99_ms=nan when
-# no run had one.
+# Server CPU is utime + stime from /proc/PID/stat over the measured seconds. The p99 is computed from
+# wrk's latency histogram by bench/kestrel/latency.lua, not taken from wrk's own table, which prints 0
+# when its correction for coordinated omission outnumbers 1 % (that script says why).
 set -euo pipefail
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 REPS=5
@@ -41,6 +41,7 @@ fi
 dotnet build "$REPO/samples/WebApp/WebApp.csproj" -c Release --nologo -v quiet >&2
 DLL=$(ls "$REPO"/samples/WebApp/bin/Release/net10.0/*WebApp.dll | head -1)
 LUA="$REPO/bench/kestrel/pipeline.lua"
+LATENCY_LUA="$REPO/bench/kestrel/latency.lua"
 
 CONFIGS=(${ONLY:-sockets sockets-inline eporex eporex-inline})
 SCENARIOS=(${SCENARIOS:-plaintext json close})
@@ -54,14 +55,14 @@ trap '[[ -n $pid ]] && kill $pid 2>/dev/null || true' EXIT
 load() { # scenario port seconds
     local url="http://127.0.0.1:$2" out
     case $1 in
-        plaintext) out=$(taskset -c 0 wrk -t1 -c"$CONNECTIONS" -d"$3"s --latency -s "$LUA" "$url/plaintext" -- 16) ;;
-        json) out=$(taskset -c 0 wrk -t1 -c"$CONNECTIONS" -d"$3"s --latency "$url/json") ;;
-        close) out=$(taskset -c 0 wrk -t1 -c"$CONNECTIONS" -d"$3"s --latency -H "Connection: close" "$url/plaintext") ;;
+        plaintext) out=$(taskset -c 0 wrk -t1 -c"$CONNECTIONS" -d"$3"s -s "$LUA" "$url/plaintext" -- 16) ;;
+        json) out=$(taskset -c 0 wrk -t1 -c"$CONNECTIONS" -d"$3"s -s "$LATENCY_LUA" "$url/json") ;;
+        close) out=$(taskset -c 0 wrk -t1 -c"$CONNECTIONS" -d"$3"s -s "$LATENCY_LUA" -H "Connection: close" "$url/plaintext") ;;
     esac
     awk '
         / requests in / { requests = $1 }
         /^Requests\/sec:/ { rate = $2 }
-        /^ +99%/ { v = $2; if (v ~ /us$/) { sub(/us$/, "", v); p99 = v / 1000 } else if (v ~ /ms$/) { sub(/ms$/, "", v); p99 = v } else if (v ~ /s$/) { sub(/s$/, "", v); p99 = v * 1000 } }
+        /^p99_us / { p99 = $2 / 1000 }
         /Non-2xx or 3xx responses:/ { errors += $NF }
         /Socket errors:/ { gsub(/,/, ""); errors += $4 + $6 + $8 + $10 }
         END { printf "%d %.0f %.3f %d\n", requests, rate, p99, errors }' <<<"$out"
@@ -97,8 +98,7 @@ for ((rep = 1; rep <= REPS; rep++)); do
             cpu_us=$(awk -v t=$((after - before)) -v k="$TICK" -v n="$requests" 'BEGIN { printf "%.2f", (n > 0 ? t / k * 1e6 / n : 0) }')
             echo "rep $rep/$REPS  $config  $scenario  req_s=$rate  cpu_us_per_req=$cpu_us  p99_ms=$p99  errors=$errors" >&2
             RPS[$config.$scenario]+="$rate "; CPU[$config.$scenario]+="$cpu_us "
-            # wrk 4.1 sometimes prints 0.00us for the upper percentiles of a pipelined run (its histogram
-            # loses them): such a run has no p99, and the median is over the runs that have one.
+            # A run with no latency sample has no p99; the median is over the runs that have one.
             awk -v p="$p99" 'BEGIN { exit !(p > 0) }' && P99[$config.$scenario]+="$p99 "
             ERR[$config.$scenario]=$((${ERR[$config.$scenario]:-0} + errors))
         done

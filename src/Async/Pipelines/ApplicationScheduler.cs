@@ -8,7 +8,7 @@ namespace EporeX;
 /// The input pipe's reader scheduler when the receiver runs on the loop thread and the application on the
 /// pool: each continuation of the application's read is a thread-pool work item of its own (this object: no
 /// allocation), and the sends it defers leave when it returns or waits, on its thread, with no work item of
-/// their own (see <see cref="DescriptorPipeWriter.BeginBatch"/>).
+/// their own, or by <see cref="HeldSendWatchdog"/> should it block (see <see cref="DescriptorPipeWriter.BeginBatch"/>).
 /// </summary>
 internal sealed class ApplicationScheduler(DescriptorPipeWriter output) : PipeScheduler, IThreadPoolWorkItem
 {

@@ -44,8 +44,8 @@ public sealed class DescriptorPipeOptions
     /// has been handled (what kestrel-linux-transport called deferred sends). On a pool loop, a flush made
     /// in a continuation of the application's read of <see cref="DescriptorPipe.Input"/> (as Kestrel's
     /// request loop) sends when that continuation returns, on its thread, or sooner when it waits (a read
-    /// that must wait, a flush held back by the peer); any other flush sends as a thread-pool work item, as
-    /// Kestrel's Sockets transport does.
+    /// that must wait, a flush held back by the peer), or, should it block on anything else, within 10 to
+    /// 20 ms; any other flush sends as a thread-pool work item, as Kestrel's Sockets transport does.
     /// </summary>
     public bool DeferSends { get; set; }
 

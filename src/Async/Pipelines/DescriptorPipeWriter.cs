@@ -73,10 +73,13 @@ internal sealed class DescriptorPipeWriter : PipeWriter, IValueTaskSource<FlushR
     private bool _cancelNextFlush;
 
     // Deferred sends on the pool: while a continuation of the application's read runs (on _batchThread), its
-    // sends are held (_heldForBatch, touched by that thread alone) until it returns or waits, instead of
-    // costing a work item each.
+    // sends are held (_held) until it returns or waits, instead of costing a work item each; whoever takes
+    // _held (that thread, or the watchdog once the hold is a period old) sends.
     private int _batchThread;
-    private bool _heldForBatch;
+    private int _held;
+    private int _heldRound;
+    private int _watched;
+    private long _sendCalls;
 
     public DescriptorPipeWriter(DescriptorPipe owner, AsyncFd writer, DescriptorPipeOptions options, MemoryPool<byte> pool, long resumeThreshold)
     {
@@ -179,10 +182,9 @@ internal sealed class DescriptorPipeWriter : PipeWriter, IValueTaskSource<FlushR
                 return default;
             }
 
-            if (OnBatchThread && _heldForBatch)
+            if (OnBatchThread && TakeHeld())
             {
                 // The application waits on this thread, perhaps synchronously: the held send cannot wait for the batch's end.
-                _heldForBatch = false;
                 ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
             }
 
@@ -271,8 +273,9 @@ internal sealed class DescriptorPipeWriter : PipeWriter, IValueTaskSource<FlushR
     /// The application's code is about to run on this thread (a continuation of its read, on the pool):
     /// with sends deferred to the pool, what it flushes meanwhile is held, and sent when it returns
     /// (<see cref="EndBatch"/>) or waits (<see cref="SendHeld"/>, or a flush held back by the peer): one
-    /// system call for a batch of pipelined answers, and no work item. False when another thread's batch
-    /// is open (that thread holds the batch; this one's flushes go as work items).
+    /// system call for a batch of pipelined answers, and no work item. Should it do neither (it blocks on
+    /// something else), <see cref="HeldSendWatchdog"/> sends what it held within two periods. False when
+    /// another thread's batch is open (that thread holds the batch; this one's flushes go as work items).
     /// </summary>
     internal bool BeginBatch() =>
         _timing == SendTiming.ThreadPool && Interlocked.CompareExchange(ref _batchThread, Environment.CurrentManagedThreadId, 0) == 0;
@@ -280,9 +283,8 @@ internal sealed class DescriptorPipeWriter : PipeWriter, IValueTaskSource<FlushR
     /// <summary>The application's code has returned: send what it held back, on this thread. Only after a <see cref="BeginBatch"/> that returned true.</summary>
     internal void EndBatch()
     {
-        var held = _heldForBatch;
-        _heldForBatch = false;
-        Volatile.Write(ref _batchThread, 0); // after the held send is taken: only the batch's thread touches it
+        var held = TakeHeld();
+        Volatile.Write(ref _batchThread, 0); // after the held send is taken: a later flush holds nothing for this batch
         if (held)
         {
             SendPending();
@@ -292,10 +294,47 @@ internal sealed class DescriptorPipeWriter : PipeWriter, IValueTaskSource<FlushR
     /// <summary>The application is about to wait (for input, for the end of sending): what its batch holds goes now, as the peer may be waiting for it.</summary>
     internal void SendHeld()
     {
-        if (OnBatchThread && _heldForBatch)
+        if (OnBatchThread && TakeHeld())
         {
-            _heldForBatch = false;
             SendPending();
+        }
+    }
+
+    /// <summary>The system calls that sent (or tried to): how tests see that flushes left together.</summary>
+    internal long SendCalls => Volatile.Read(ref _sendCalls);
+
+    /// <summary>The watchdog's list: the next writer on it.</summary>
+    internal DescriptorPipeWriter? NextWatched { get; set; }
+
+    /// <summary>The watchdog's sweep <paramref name="round"/> took this writer off its list: send a hold that has outlived a period, watch a younger one again.</summary>
+    internal void Sweep(int round)
+    {
+        Volatile.Write(ref _watched, 0);
+        if (Volatile.Read(ref _held) == 0)
+        {
+            return;
+        }
+
+        if (round - Volatile.Read(ref _heldRound) >= 2)
+        {
+            if (TakeHeld())
+            {
+                SendPending(); // the application has not returned or waited for a whole period: it blocks
+            }
+        }
+        else
+        {
+            Watch();
+        }
+    }
+
+    private bool TakeHeld() => Volatile.Read(ref _held) != 0 && Interlocked.Exchange(ref _held, 0) != 0;
+
+    private void Watch()
+    {
+        if (Volatile.Read(ref _watched) == 0 && Interlocked.Exchange(ref _watched, 1) == 0)
+        {
+            HeldSendWatchdog.Watch(this);
         }
     }
 
@@ -328,7 +367,10 @@ internal sealed class DescriptorPipeWriter : PipeWriter, IValueTaskSource<FlushR
             default:
                 if (OnBatchThread)
                 {
-                    _heldForBatch = true; // sent when the application's code returns or waits
+                    // Sent when the application's code returns or waits, or by the watchdog should it block.
+                    Volatile.Write(ref _heldRound, HeldSendWatchdog.Round);
+                    Volatile.Write(ref _held, 1);
+                    Watch();
                 }
                 else
                 {
@@ -388,6 +430,7 @@ internal sealed class DescriptorPipeWriter : PipeWriter, IValueTaskSource<FlushR
             try
             {
                 var tick = _io.Cell.WriteTick;
+                _sendCalls++; // one holder at a time, handed over through interlocked operations
                 sent = _io.Io.TryWriteVectored(data, _pins);
                 if (sent < 0)
                 {

@@ -76,6 +76,35 @@ public sealed class HttpClientTests
 
     [SkippableTheory]
     [MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
+    public async Task A_handler_that_blocks_after_flushing_an_event_does_not_hold_the_event_back(string backend)
+    {
+        using var clientHasIt = new ManualResetEventSlim();
+        await using var host = await KestrelHost.StartAsync(
+            backend,
+            app => app.MapGet("/events", context =>
+            {
+                // Events streamed with blocking calls and a blocking wait between them (AllowSynchronousIO, as
+                // older code does): the wait ends only once the client has read the first event.
+                context.Response.Body.Write("first\n"u8);
+                context.Response.Body.Flush();
+                context.Response.Body.Write(clientHasIt.Wait(Waiting.Long) ? "second\n"u8 : "held\n"u8);
+                return System.Threading.Tasks.Task.CompletedTask;
+            }),
+            kestrel: k => k.AllowSynchronousIO = true);
+        using var client = new HttpClient { BaseAddress = host.BaseAddress, Timeout = Waiting.Long + Waiting.Long };
+
+        using var answer = await client.GetAsync("events", HttpCompletionOption.ResponseHeadersRead).WaitAsync(Waiting.Long / 2);
+        await using var body = await answer.Content.ReadAsStreamAsync();
+        var first = new byte["first\n".Length];
+        await body.ReadExactlyAsync(first).AsTask().WaitAsync(Waiting.Long / 2);
+        clientHasIt.Set();
+        using var rest = new StreamReader(body);
+        Assert.Equal("first\nsecond\n", System.Text.Encoding.ASCII.GetString(first) + await rest.ReadToEndAsync());
+        host.AssertClean();
+    }
+
+    [SkippableTheory]
+    [MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
     public async Task A_chunked_upload_and_a_chunked_answer_arrive_whole(string backend)
     {
         await using var host = await KestrelHost.StartAsync(backend, TestApp.Map);
