@@ -309,7 +309,10 @@ internal sealed class DescriptorPipeWriter : PipeWriter, IValueTaskSource<FlushR
     /// <summary>The watchdog's sweep <paramref name="round"/> took this writer off its list: send a hold that has outlived a period, watch a younger one again.</summary>
     internal void Sweep(int round)
     {
-        Volatile.Write(ref _watched, 0);
+        // Off the list, then look at the hold; a hold looks at the list after it is made. Both with full
+        // fences: a store then a load of another field may otherwise pass each other, and each side would
+        // miss the other (the hold unwatched).
+        Interlocked.Exchange(ref _watched, 0);
         if (Volatile.Read(ref _held) == 0)
         {
             return;
@@ -369,7 +372,7 @@ internal sealed class DescriptorPipeWriter : PipeWriter, IValueTaskSource<FlushR
                 {
                     // Sent when the application's code returns or waits, or by the watchdog should it block.
                     Volatile.Write(ref _heldRound, HeldSendWatchdog.Round);
-                    Volatile.Write(ref _held, 1);
+                    Interlocked.Exchange(ref _held, 1);
                     Watch();
                 }
                 else
