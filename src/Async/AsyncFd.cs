@@ -16,7 +16,7 @@ namespace EporeX;
 /// </summary>
 /// <remarks>
 /// <para>Readiness is kept per direction until an operation proves it stale (EAGAIN, or
-/// <see cref="ReadyGuard.ClearReady"/>): an await completes at once while the direction is known ready, and
+/// <see cref="ReadyGuard.ClearReady()"/>): an await completes at once while the direction is known ready, and
 /// otherwise when the loop hears of it from the kernel. Any number of awaits may wait at once on either
 /// direction; an event completes, in the order they began, every await it satisfies, and each is
 /// cancellable on its own. An await that suspends allocates nothing in steady state.</para>
@@ -25,7 +25,10 @@ namespace EporeX;
 /// (disposes the handle or <see cref="Socket"/>). Registered with <c>leaveOpen: true</c> it closes nothing,
 /// and the caller must dispose the AsyncFd before closing the descriptor; if the caller closes it first
 /// anyway, a pending await still ends with <see cref="ObjectDisposedException"/> (the loop looks every
-/// quarter of a second while such awaits exist) and never sees another descriptor's readiness.</para>
+/// quarter of a second while such awaits exist) and never sees another descriptor's readiness. The one
+/// exception is a raw number registered with <c>leaveOpen</c> and reused by a new descriptor before the
+/// loop looks: a number cannot be told from its successor, so close such a descriptor only after disposing
+/// its AsyncFd.</para>
 /// </remarks>
 /// <example>
 /// <code>
@@ -72,17 +75,17 @@ public class AsyncFd : IDisposable
     /// </summary>
     /// <param name="cancellationToken">Cancels this await alone (<see cref="OperationCanceledException"/>); the registration, any readiness that came meanwhile and the other awaits stay.</param>
     /// <exception cref="ArgumentException">It was not registered for <see cref="Interest.Readable"/>.</exception>
-    /// <exception cref="ObjectDisposedException">It, its loop, or its handle is disposed (also as the await's result).</exception>
+    /// <exception cref="ObjectDisposedException">It or its loop is disposed (also as the await's result, and when a <c>leaveOpen</c> descriptor is closed under the await: see the remarks). A handle the AsyncFd owns and that is disposed behind its back is not watched: dispose the AsyncFd instead.</exception>
     public ValueTask<ReadyGuard> ReadableAsync(CancellationToken cancellationToken = default) => ReadyAsync(Interest.Readable, cancellationToken);
 
     /// <summary>Waits until the descriptor is writable, its write half is closed, or an error is pending. See <see cref="ReadableAsync"/>.</summary>
     /// <exception cref="ArgumentException">It was not registered for <see cref="Interest.Writable"/>.</exception>
-    /// <exception cref="ObjectDisposedException">It, its loop, or its handle is disposed.</exception>
+    /// <exception cref="ObjectDisposedException">It or its loop is disposed (also as the await's result). See <see cref="ReadableAsync"/>.</exception>
     public ValueTask<ReadyGuard> WritableAsync(CancellationToken cancellationToken = default) => ReadyAsync(Interest.Writable, cancellationToken);
 
     /// <summary>Waits until any of <paramref name="interest"/> is ready. See <see cref="ReadableAsync"/>.</summary>
     /// <exception cref="ArgumentException"><paramref name="interest"/> is empty, unknown, or not part of <see cref="Interest"/>.</exception>
-    /// <exception cref="ObjectDisposedException">It, its loop, or its handle is disposed.</exception>
+    /// <exception cref="ObjectDisposedException">It or its loop is disposed (also as the await's result). See <see cref="ReadableAsync"/>.</exception>
     public ValueTask<ReadyGuard> ReadyAsync(Interest interest, CancellationToken cancellationToken = default)
     {
         RequireRegistered(interest);

@@ -132,10 +132,11 @@ public sealed class EventLoop : IDisposable, IAsyncDisposable
     internal PollMode Mode { get; }
 
     /// <summary>
-    /// True where a read shorter than its buffer proves the descriptor drained, so its readiness may be
-    /// cleared without the read that would only say EAGAIN: epoll (a later arrival raises a new edge, under
-    /// a new tick), poll(2) (the oneshot re-arm is level: data already there is reported at once) and a BSD
-    /// kernel's kqueue; not libkqueue, whose edges are its own emulation.
+    /// True where a read shorter than its buffer proves a stream socket drained (never another kind of
+    /// descriptor: <see cref="DescriptorIo.IsStreamSocket"/>), so its readiness may be cleared without the
+    /// read that would only say EAGAIN: epoll (a later arrival raises a new edge, under a new tick), poll(2)
+    /// (the oneshot re-arm is level: data already there is reported at once) and a BSD kernel's kqueue; not
+    /// libkqueue, whose edges are its own emulation.
     /// </summary>
     internal bool ShortReadDrains => Backend is "epoll" or "poll" || (Backend == "kqueue" && !OperatingSystem.IsLinux());
 
@@ -193,7 +194,7 @@ public sealed class EventLoop : IDisposable, IAsyncDisposable
         ObjectDisposedException.ThrowIf(handle.IsClosed, socket);
         var fd = Descriptors.FromHandle(handle);
         InterestRules.Validate(interest);
-        var registration = RegisterCore(new DescriptorIo(handle, fd, IoKind.Socket, leaveOpen ? null : socket), interest);
+        var registration = RegisterCore(new DescriptorIo(handle, fd, IoKind.Socket, leaveOpen ? null : socket, socket.SocketType == SocketType.Stream), interest);
         return new AsyncFd<Socket>(this, registration, socket);
     }
 
@@ -231,7 +232,7 @@ public sealed class EventLoop : IDisposable, IAsyncDisposable
     /// and send, and no <see cref="Socket"/> is built for it (that costs six system calls).
     /// </summary>
     internal AsyncFd RegisterOwnedSocket(FileDescriptorHandle owner, Interest interest) =>
-        new(this, RegisterCore(new DescriptorIo(owner, owner.Fd, IoKind.Socket, owner), interest));
+        new(this, RegisterCore(new DescriptorIo(owner, owner.Fd, IoKind.Socket, owner, streamSocket: true), interest)); // listeners accept only SOCK_STREAM
 
     /// <summary>
     /// Stops the loop thread (waiting for it, unless called on it), fails every pending await with

@@ -20,23 +20,57 @@ internal sealed class DescriptorIo
     private readonly SafeHandle? _handle;
     private readonly IDisposable? _owned;
     private IoKind _kind;
+    private bool? _streamSocket;
 
     /// <param name="handle">The handle, or null for a raw descriptor the caller keeps.</param>
     /// <param name="fd">The descriptor's number.</param>
     /// <param name="kind">What it is known to be.</param>
     /// <param name="owned">What <see cref="Close"/> disposes (the handle, the Socket, the wrapper of a raw descriptor), or null.</param>
-    public DescriptorIo(SafeHandle? handle, int fd, IoKind kind, IDisposable? owned)
+    /// <param name="streamSocket">Whether it is a SOCK_STREAM socket, when the caller knows; else <see cref="IsStreamSocket"/> asks the kernel once.</param>
+    public DescriptorIo(SafeHandle? handle, int fd, IoKind kind, IDisposable? owned, bool? streamSocket = null)
     {
         _handle = handle;
         Descriptor = fd;
         _kind = kind;
         _owned = owned;
+        _streamSocket = kind == IoKind.File ? false : streamSocket;
     }
 
     public int Descriptor { get; }
 
     /// <summary>True when the library closes the descriptor (<see cref="Close"/>); false for <c>leaveOpen</c>.</summary>
     public bool IsOwned => _owned is not null;
+
+    /// <summary>
+    /// True for a SOCK_STREAM socket: the one kind where a read shorter than its buffer proves the receive
+    /// queue empty (<see cref="EventQueueCapabilities.ShortReadDrains"/>). A datagram or seqpacket socket
+    /// returns one message per read and a tty in canonical mode one line, with more possibly queued behind.
+    /// Asked of the kernel (getsockopt SO_TYPE) once, unless known at registration.
+    /// </summary>
+    public bool IsStreamSocket
+    {
+        get
+        {
+            if (_streamSocket is { } known)
+            {
+                return known;
+            }
+
+            bool answer;
+            if (_handle is null)
+            {
+                answer = Libc.IsStreamSocket(Descriptor);
+            }
+            else
+            {
+                using var reference = new HandleReference(_handle);
+                answer = Libc.IsStreamSocket((int)reference.Value);
+            }
+
+            _streamSocket = answer;
+            return answer;
+        }
+    }
 
     /// <summary>True when the descriptor was closed behind the library (its handle disposed, or the number no longer open).</summary>
     public bool IsClosedBehind => _handle is not null ? _handle.IsClosed : !Libc.IsOpen(Descriptor);

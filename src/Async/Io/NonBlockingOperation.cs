@@ -6,6 +6,12 @@ namespace EporeX;
 /// tokio's <c>try_io</c> closure. Pass a static lambda and put what it needs in <paramref name="state"/>,
 /// so that no closure is allocated.
 /// </summary>
+/// <remarks>
+/// It must not block, as tokio requires. Registering switches a descriptor to O_NONBLOCK, except a
+/// socket, whose mode is left as it is (EporeX's own reads and writes pass MSG_DONTWAIT): before calling
+/// <see cref="System.Net.Sockets.Socket"/> methods here, set <c>socket.Blocking = false</c>, or readiness
+/// that another waiter consumed first, or a spurious event, blocks the calling thread.
+/// </remarks>
 /// <param name="state">What the operation needs (the descriptor, a buffer…).</param>
 /// <param name="result">The operation's result when it returns true.</param>
 /// <returns>

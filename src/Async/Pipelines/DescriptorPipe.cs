@@ -90,7 +90,7 @@ public sealed class DescriptorPipe : IDuplexPipe, IAsyncDisposable
         _input = new Pipe(new PipeOptions(pool, inputReaderScheduler, PipeScheduler.Inline, options.ReceivePauseThreshold, Resume(options.ReceivePauseThreshold, options.ReceiveResumeThreshold), options.MinimumSegmentSize, useSynchronizationContext: false));
         _inputReader = inputReaderScheduler is ApplicationScheduler ? new DescriptorPipeReader(_input.Reader, _output) : _input.Reader;
 
-        _receiving = PipeReceiver.RunAsync(this, reader.Registration, _input.Writer, options.MinimumSegmentSize, options.WaitForDataBeforeAllocatingBuffer, reader.Loop.ShortReadDrains, leaveTheLoopThread: receiverOnPoolLoopThread);
+        _receiving = PipeReceiver.RunAsync(this, reader.Registration, _input.Writer, options.MinimumSegmentSize, options.WaitForDataBeforeAllocatingBuffer, reader.Loop.ShortReadDrains && reader.Registration.Io.IsStreamSocket, leaveTheLoopThread: receiverOnPoolLoopThread);
         Completion = Task.WhenAll(_receiving, _output.Ended);
     }
 

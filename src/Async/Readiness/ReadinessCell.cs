@@ -156,7 +156,7 @@ internal sealed class ReadinessCell
         }
     }
 
-    /// <summary><see cref="ReadyGuard.ClearReady"/>: forgets what the guard saw, direction by direction, unless the tick moved on.</summary>
+    /// <summary><see cref="ReadyGuard.ClearReady()"/>: forgets what the guard saw, direction by direction, unless the tick moved on.</summary>
     public void Clear(Readiness seen, Interest interest, ulong readTick, ulong writeTick)
     {
         var forget = seen & ~Directions.Final;

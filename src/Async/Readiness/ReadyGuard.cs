@@ -1,13 +1,14 @@
 using System;
+using EporeX.Unix;
 
 namespace EporeX;
 
 /// <summary>
 /// What an <see cref="AsyncFd"/> await found ready. Readiness is a hint: the operation may still fail with
-/// EAGAIN. When it does, call <see cref="ClearReady"/> and await again.
+/// EAGAIN. When it does, call <see cref="ClearReady()"/> and await again.
 /// </summary>
 /// <remarks>
-/// <see cref="ClearReady"/> follows tokio's tick rule: each direction (read, write) counts the events the
+/// <see cref="ClearReady()"/> follows tokio's tick rule: each direction (read, write) counts the events the
 /// loop has delivered for it, and the guard remembers the count it saw. Clearing forgets the readiness
 /// only when no event came for that direction since the guard was issued; otherwise the newer readiness
 /// stays and the next await completes at once. Readiness that arrives between an EAGAIN and the next
@@ -58,8 +59,21 @@ public readonly struct ReadyGuard : IEquatable<ReadyGuard>
     public void ClearReady() => _owner?.Clear(Ready, _interest, _readTick, _writeTick);
 
     /// <summary>
+    /// Forgets the readiness this guard saw in <paramref name="directions"/> only (tokio's
+    /// <c>clear_ready_matching</c>): a guard awaited for reading and writing whose read returned EAGAIN
+    /// clears <see cref="Interest.Readable"/>, and the writability it saw stays, where no new edge would
+    /// report it again. The rule of <see cref="ClearReady()"/> holds for each direction.
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="directions"/> is empty or not part of <see cref="Interest"/>.</exception>
+    public void ClearReady(Interest directions)
+    {
+        InterestRules.Validate(directions, nameof(directions));
+        _owner?.Clear(Ready & Directions.Mask(directions), _interest & directions, _readTick, _writeTick);
+    }
+
+    /// <summary>
     /// Runs <paramref name="operation"/> once and, when it would block, clears the readiness this guard saw
-    /// (<see cref="ClearReady"/>), so that the next await waits for the kernel: tokio's <c>try_io</c>.
+    /// (<see cref="ClearReady()"/>), so that the next await waits for the kernel: tokio's <c>try_io</c>.
     /// </summary>
     /// <returns>True with the operation's result; false when it would block.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="operation"/> is null.</exception>

@@ -24,12 +24,29 @@ internal static partial class Libc
         : UnixFamily.IsFreeBSD ? (0xffff, 0x10000, "SO_REUSEPORT_LB")
         : null;
 
+    /// <summary>SO_TYPE: 3 on Linux, 0x1008 on macOS and the BSDs.</summary>
+    private static readonly int SO_TYPE = UnixFamily.IsLinux ? 3 : 0x1008;
+
+    /// <summary>SOCK_STREAM: 1 on Linux, macOS and the BSDs.</summary>
+    private const int SOCK_STREAM = 1;
+
     /// <summary>IPPROTO_TCP (6) and TCP_NODELAY (1): the same on Linux, macOS and the BSDs.</summary>
     private const int IPPROTO_TCP = 6;
     private const int TCP_NODELAY = 1;
 
     [LibraryImport(Library, EntryPoint = "setsockopt", SetLastError = true)]
     private static unsafe partial int SetSockOpt(int fd, int level, int name, void* value, uint length);
+
+    [LibraryImport(Library, EntryPoint = "getsockopt", SetLastError = true)]
+    private static unsafe partial int GetSockOpt(int fd, int level, int name, void* value, uint* length);
+
+    /// <summary>True when <paramref name="fd"/> is a SOCK_STREAM socket; false for another socket type, or when it is no socket at all (ENOTSOCK).</summary>
+    internal static unsafe bool IsStreamSocket(int fd)
+    {
+        var type = 0;
+        var length = (uint)sizeof(int);
+        return GetSockOpt(fd, SOL_SOCKET, SO_TYPE, &type, &length) == 0 && type == SOCK_STREAM;
+    }
 
     /// <summary>Turns Nagle's algorithm off on a TCP socket; false (errno set) when refused.</summary>
     internal static unsafe bool SetNoDelay(int fd)

@@ -74,6 +74,47 @@ public sealed class AsyncTryIoTests
     }
 
     [SkippableTheory]
+    [MemberData(nameof(AsyncLoops.AllWithModes), MemberType = typeof(AsyncLoops))]
+    public async Task ClearReady_of_one_direction_keeps_the_other(string backend, bool inline)
+    {
+        // tokio's clear_ready_matching: a read that met EAGAIN must not forget the writability the same
+        // guard saw, since an idle socket's send buffer raises no new writable edge.
+        using var loop = AsyncLoops.Open(backend, inline);
+        var (peer, mine) = Native.SocketPair();
+        try
+        {
+            using var fd = loop.Register(mine, Interest.Readable | Interest.Writable);
+            Assert.Equal(1, Native.WriteByte(peer, 7));
+            var guard = await AsyncLoops.Within(fd.ReadyAsync(Interest.Readable | Interest.Writable));
+            for (var i = 0; i < 50 && !(guard.IsReadable && guard.IsWritable); i++)
+            {
+                await Task.Delay(10); // the two directions' events may come in two waits
+                guard = await AsyncLoops.Within(fd.ReadyAsync(Interest.Readable | Interest.Writable));
+            }
+
+            Assert.True(guard.IsReadable && guard.IsWritable, $"expected both directions ready, got {guard}");
+            Assert.Equal(1, Native.ReadAll(mine));
+            guard.ClearReady(Interest.Readable);
+
+            var writable = await AsyncLoops.Within(fd.WritableAsync()); // still known: completes at once
+            Assert.True(writable.IsWritable);
+            var readable = fd.ReadableAsync();
+            await Task.Delay(AsyncLoops.Quiet);
+            Assert.False(readable.IsCompleted, "the read direction was cleared and nothing new came");
+            Assert.Equal(1, Native.WriteByte(peer, 8));
+            Assert.True((await AsyncLoops.Within(readable)).IsReadable);
+
+            Assert.Throws<ArgumentException>(() => guard.ClearReady(0));
+            Assert.Throws<ArgumentException>(() => guard.ClearReady((Interest)0x40));
+            default(ReadyGuard).ClearReady(Interest.Writable); // a default guard: nothing
+        }
+        finally
+        {
+            Native.Close(peer);
+        }
+    }
+
+    [SkippableTheory]
     [MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
     public async Task TryIo_that_completes_keeps_the_readiness(string backend)
     {

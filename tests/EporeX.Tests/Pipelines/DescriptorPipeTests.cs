@@ -240,6 +240,31 @@ public sealed class DescriptorPipeTests
     }
 
     [SkippableTheory]
+    [MemberData(nameof(AsyncLoops.AllWithModes), MemberType = typeof(AsyncLoops))]
+    public async Task Messages_queued_on_a_datagram_socket_all_arrive_though_each_read_is_short(string backend, bool inline)
+    {
+        // A datagram socket (a tty in canonical mode alike) returns one message per read, shorter than the
+        // segment, with the next still queued: a short read proves nothing drained, and no new edge comes.
+        using var loop = AsyncLoops.Open(backend, inline);
+        var (peer, mine) = Native.DatagramPair();
+        try
+        {
+            foreach (var message in new byte[] { 1, 2, 3 })
+            {
+                Assert.Equal(1, Native.WriteByte(peer, message));
+            }
+
+            await using var pipe = DescriptorPipe.Create(loop.Register(mine, Interest.Readable | Interest.Writable));
+            Assert.Equal(new byte[] { 1, 2, 3 }, await ReadAllAsync(pipe.Input, 3).WaitAsync(Waiting.Long));
+            pipe.Abort();
+        }
+        finally
+        {
+            Native.Close(peer);
+        }
+    }
+
+    [SkippableTheory]
     [MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
     public void Bad_options_and_registrations_are_refused(string backend)
     {

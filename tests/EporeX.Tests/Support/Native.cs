@@ -9,6 +9,7 @@ internal static unsafe partial class Native
 {
     public const int AF_UNIX = 1;
     public const int SOCK_STREAM = 1;
+    public const int SOCK_DGRAM = 2;
     public const int SHUT_WR = 1;
     public static readonly int O_NONBLOCK = Libc.O_NONBLOCK;
     public static readonly int EAGAIN = Errno.EAGAIN;
@@ -37,11 +38,13 @@ internal static unsafe partial class Native
     /// takes them (all but macOS): set afterwards, a process that another test forks in between inherits
     /// the ends for its whole life, and a closed end then never hangs up its peer.
     /// </summary>
-    public static (int A, int B) SocketPair()
+    public static (int A, int B) SocketPair() => Pair(SOCK_STREAM);
+
+    private static (int A, int B) Pair(int type)
     {
         var fds = stackalloc int[2];
         var flags = Libc.HasAccept4 ? Libc.SOCK_NONBLOCK | Libc.SOCK_CLOEXEC : 0;
-        Check(SocketPairRaw(AF_UNIX, SOCK_STREAM | flags, 0, fds), "socketpair");
+        Check(SocketPairRaw(AF_UNIX, type | flags, 0, fds), "socketpair");
         if (flags == 0)
         {
             Prepare(fds[0]);
@@ -50,6 +53,12 @@ internal static unsafe partial class Native
 
         return (fds[0], fds[1]);
     }
+
+    /// <summary>A non-blocking, close-on-exec AF_UNIX datagram pair: every read returns one message.</summary>
+    public static (int A, int B) DatagramPair() => Pair(SOCK_DGRAM);
+
+    /// <summary>Writes one byte; returns what write(2) returned.</summary>
+    public static int WriteByte(int fd, byte value) => (int)Write(fd, &value, 1);
 
     public static (int Read, int Write) Pipe()
     {
