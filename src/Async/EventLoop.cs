@@ -19,7 +19,9 @@ namespace EporeX;
 /// <remarks>
 /// <para>The loop thread only waits and dispatches: an event sets the descriptor's readiness and completes
 /// the awaits that wait for it. The continuations run on the thread pool, unless
-/// <see cref="EventLoopOptions.InlineContinuations"/> asks for the loop thread itself.</para>
+/// <see cref="EventLoopOptions.InlineContinuations"/> asks for the loop thread itself; an await that
+/// captured a <see cref="SynchronizationContext"/> continues on that context either way
+/// (<c>ConfigureAwait(false)</c> does not capture one).</para>
 /// <para>An idle loop sleeps in the kernel until an event: no timer wakes it. Descriptors are registered
 /// edge-triggered where the backend can (epoll, kqueue), else oneshot and re-armed after each change
 /// (poll(2)), a choice made once per loop.</para>

@@ -52,7 +52,7 @@ public sealed class DescriptorPipe : IDuplexPipe, IAsyncDisposable
     private Exception? _abortReason;
     private int _ended;
 
-    private DescriptorPipe(AsyncFd reader, AsyncFd writer, DescriptorPipeOptions options)
+    private DescriptorPipe(AsyncFd reader, AsyncFd writer, DescriptorPipeOptions options, bool shortReadDrains)
     {
         _reader = reader;
         _writer = writer;
@@ -90,7 +90,7 @@ public sealed class DescriptorPipe : IDuplexPipe, IAsyncDisposable
         _input = new Pipe(new PipeOptions(pool, inputReaderScheduler, PipeScheduler.Inline, options.ReceivePauseThreshold, Resume(options.ReceivePauseThreshold, options.ReceiveResumeThreshold), options.MinimumSegmentSize, useSynchronizationContext: false));
         _inputReader = inputReaderScheduler is ApplicationScheduler ? new DescriptorPipeReader(_input.Reader, _output) : _input.Reader;
 
-        _receiving = PipeReceiver.RunAsync(this, reader.Registration, _input.Writer, options.MinimumSegmentSize, options.WaitForDataBeforeAllocatingBuffer, reader.Loop.ShortReadDrains && reader.Registration.Io.IsStreamSocket, leaveTheLoopThread: receiverOnPoolLoopThread);
+        _receiving = PipeReceiver.RunAsync(this, reader.Registration, _input.Writer, options.MinimumSegmentSize, options.WaitForDataBeforeAllocatingBuffer, shortReadDrains, leaveTheLoopThread: receiverOnPoolLoopThread);
         Completion = Task.WhenAll(_receiving, _output.Ended);
     }
 
@@ -118,6 +118,7 @@ public sealed class DescriptorPipe : IDuplexPipe, IAsyncDisposable
     /// <exception cref="ArgumentNullException"><paramref name="fd"/> is null.</exception>
     /// <exception cref="ArgumentException"><paramref name="fd"/> is not registered for both <see cref="Interest.Readable"/> and <see cref="Interest.Writable"/>.</exception>
     /// <exception cref="ArgumentOutOfRangeException">A threshold or the segment size is not positive, or a resume threshold exceeds its pause threshold.</exception>
+    /// <exception cref="ObjectDisposedException">An AsyncFd, its loop or its handle is disposed; nothing is taken.</exception>
     public static DescriptorPipe Create(AsyncFd fd, DescriptorPipeOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(fd);
@@ -128,6 +129,7 @@ public sealed class DescriptorPipe : IDuplexPipe, IAsyncDisposable
     /// <exception cref="ArgumentNullException">Either is null.</exception>
     /// <exception cref="ArgumentException"><paramref name="reader"/> is not registered for <see cref="Interest.Readable"/>, or <paramref name="writer"/> not for <see cref="Interest.Writable"/>.</exception>
     /// <exception cref="ArgumentOutOfRangeException">A threshold or the segment size is not positive, or a resume threshold exceeds its pause threshold.</exception>
+    /// <exception cref="ObjectDisposedException">An AsyncFd, its loop or its handle is disposed; nothing is taken.</exception>
     public static DescriptorPipe Create(AsyncFd reader, AsyncFd writer, DescriptorPipeOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(reader);
@@ -141,7 +143,10 @@ public sealed class DescriptorPipe : IDuplexPipe, IAsyncDisposable
 
         reader.ValidateIo(Interest.Readable);
         writer.ValidateIo(Interest.Writable);
-        return new DescriptorPipe(reader, writer, options);
+
+        // Asked before anything is built: a handle closed behind the AsyncFd fails here and takes nothing.
+        var shortReadDrains = reader.Loop.ShortReadDrains && reader.Registration.Io.IsStreamSocket;
+        return new DescriptorPipe(reader, writer, options, shortReadDrains);
     }
 
     /// <summary>
