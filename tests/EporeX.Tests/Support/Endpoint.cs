@@ -44,9 +44,23 @@ public abstract class Endpoint : IDisposable
 
     public int LocalReadAll() => Native.ReadAll(LocalFd);
 
-    public abstract void PeerShutdownWrite();
+    /// <summary>Ends the peer's writing (a pipe: closes its write end) and returns once the local end sees it.</summary>
+    public void PeerShutdownWrite()
+    {
+        ShutdownPeerWrite();
+        PeerClose.AwaitSeen(LocalFd);
+    }
 
-    public abstract void ClosePeer();
+    /// <summary>Closes the peer and returns once the local end sees it (<see cref="PeerClose"/> says why that can lag).</summary>
+    public void ClosePeer()
+    {
+        CloseThePeer();
+        PeerClose.AwaitSeen(LocalFd);
+    }
+
+    protected abstract void ShutdownPeerWrite();
+
+    protected abstract void CloseThePeer();
 
     public abstract void Dispose();
 }
@@ -70,9 +84,9 @@ internal sealed class SocketPairEndpoint : Endpoint
 
     public override void Deregister(Registry registry) => registry.Deregister(_local);
 
-    public override void PeerShutdownWrite() => Native.Shutdown(_peer, Native.SHUT_WR);
+    protected override void ShutdownPeerWrite() => Native.Shutdown(_peer, Native.SHUT_WR);
 
-    public override void ClosePeer()
+    protected override void CloseThePeer()
     {
         Native.Close(_peer);
         _peer = -1;
@@ -113,9 +127,9 @@ internal sealed class PipeEndpoint : Endpoint
     public override void Deregister(Registry registry) => registry.Deregister(_read);
 
     /// <summary>A pipe has no half-close: closing the write end is its shutdown.</summary>
-    public override void PeerShutdownWrite() => _write.Dispose();
+    protected override void ShutdownPeerWrite() => _write.Dispose();
 
-    public override void ClosePeer() => _write.Dispose();
+    protected override void CloseThePeer() => _write.Dispose();
 
     public override void Dispose()
     {
@@ -152,9 +166,9 @@ internal sealed class TcpEndpoint : Endpoint
 
     public override void Deregister(Registry registry) => registry.Deregister(_local);
 
-    public override void PeerShutdownWrite() => _peer.Shutdown(SocketShutdown.Send);
+    protected override void ShutdownPeerWrite() => _peer.Shutdown(SocketShutdown.Send);
 
-    public override void ClosePeer() => _peer.Dispose();
+    protected override void CloseThePeer() => _peer.Dispose();
 
     public override void Dispose()
     {

@@ -116,6 +116,11 @@ public static class ProgramRunner
 
                     Native.Close(fds[c.End]);
                     fds[c.End] = -1;
+                    if (fds[c.End ^ 1] >= 0)
+                    {
+                        PeerClose.AwaitSeen(fds[c.End ^ 1]); // the model's peer sees the close at once; the kernel's may lag
+                    }
+
                     return "ok";
                 case WakeOp:
                     waker.Wake();
