@@ -72,13 +72,17 @@ internal sealed partial class EporeXConnection : ConnectionContext,
 
     public Socket Socket => _accepted.Socket; // built on first use: most connections never ask
 
-    /// <summary>Ends the connection now: Kestrel's reads fail with <paramref name="abortReason"/>, unsent data is dropped.</summary>
+    /// <summary>
+    /// Ends the connection now: Kestrel's reads fail with <paramref name="abortReason"/>, unsent data is
+    /// dropped, and the client's receive fails with a reset (as on the Sockets transport), so a cut answer
+    /// never reads as a whole one.
+    /// </summary>
     public override void Abort(ConnectionAbortedException abortReason)
     {
         // Kestrel passes null at times (an output producer ending without an error), whatever the signature says.
         abortReason ??= new ConnectionAbortedException("The connection was aborted.");
         ConnectionLog.Aborted(_logger, ConnectionId, abortReason.Message);
-        _pipe.Abort(abortReason);
+        _pipe.AbortWithReset(abortReason);
     }
 
     /// <summary>

@@ -239,6 +239,26 @@ internal sealed class DescriptorIo
         }
     }
 
+    /// <summary>Makes the close of a socket reset the connection (<see cref="Libc.SetResetOnClose"/>); nothing for what is no socket or is closed already.</summary>
+    public void TryResetOnClose()
+    {
+        if (_handle is null)
+        {
+            Libc.SetResetOnClose(Descriptor);
+            return;
+        }
+
+        try
+        {
+            using var reference = new HandleReference(_handle);
+            Libc.SetResetOnClose((int)reference.Value);
+        }
+        catch (ObjectDisposedException)
+        {
+            // Closed already: there is nothing left to reset.
+        }
+    }
+
     /// <summary>Shuts the write half of a socket (the peer reads the end of the stream); false when it is no socket.</summary>
     /// <exception cref="SocketException">shutdown failed for another reason than ENOTSOCK or ENOTCONN.</exception>
     public bool TryShutdownWrite()

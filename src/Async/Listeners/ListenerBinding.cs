@@ -30,6 +30,7 @@ internal static class ListenerBinding
             return ([Listen(Open(endPoint, reusePort: false), endPoint, options.Backlog)], ListenerDistribution.Acceptor, reason);
         }
 
+        RefuseAPortInUse(endPoint);
         var sockets = new List<Socket>(loops);
         try
         {
@@ -83,6 +84,24 @@ internal static class ListenerBinding
             }
 
             throw;
+        }
+    }
+
+    /// <summary>
+    /// Fails with the bind's <see cref="SocketException"/> (address in use) when anyone listens on the port
+    /// already. The sockets of a group carry <c>SO_REUSEPORT</c> from before their bind, so they would join a
+    /// group that another server of the same user holds on that port (a second instance of the same app) and
+    /// take a share of its connections, where a server expects "address in use". A socket bound without the
+    /// option collides with any listener there, grouped or not; it is closed at once. A server that binds in
+    /// the moment between the two is refused by the first real bind if it listens without the option; one
+    /// that sets the option itself has asked to share.
+    /// </summary>
+    private static void RefuseAPortInUse(EndPoint endPoint)
+    {
+        if (endPoint is IPEndPoint { Port: not 0 })
+        {
+            using var probe = Open(endPoint, reusePort: false);
+            probe.Bind(endPoint);
         }
     }
 

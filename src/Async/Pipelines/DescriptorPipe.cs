@@ -154,11 +154,26 @@ public sealed class DescriptorPipe : IDuplexPipe, IAsyncDisposable
     /// <paramref name="reason"/> (an <see cref="IOException"/> when null), its flushes of <see cref="Output"/>
     /// complete, and the AsyncFds are disposed. Unsent data is dropped. Calling it again does nothing.
     /// </summary>
-    public void Abort(Exception? reason = null)
+    public void Abort(Exception? reason = null) => End(reason, reset: false);
+
+    /// <summary>
+    /// <see cref="Abort"/>, and a socket's close resets the connection (an RST: the peer's receive fails)
+    /// instead of ending the stream. Kestrel's Sockets transport aborts that way, and a peer that reads to
+    /// the end of the stream (an HTTP/1.0 answer, a raw protocol) must not take a cut answer for a whole
+    /// one. What the kernel had not sent yet is dropped.
+    /// </summary>
+    internal void AbortWithReset(Exception reason) => End(reason, reset: true);
+
+    private void End(Exception? reason, bool reset)
     {
         if (Interlocked.Exchange(ref _ended, 1) != 0)
         {
             return;
+        }
+
+        if (reset)
+        {
+            _reader.Registration.Io.TryResetOnClose();
         }
 
         Volatile.Write(ref _abortReason, reason ?? new IOException("The connection was aborted."));

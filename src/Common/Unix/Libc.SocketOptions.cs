@@ -27,6 +27,9 @@ internal static partial class Libc
     /// <summary>SO_TYPE: 3 on Linux, 0x1008 on macOS and the BSDs.</summary>
     private static readonly int SO_TYPE = UnixFamily.IsLinux ? 3 : 0x1008;
 
+    /// <summary>SO_LINGER: 13 on Linux, 0x80 on macOS and the BSDs.</summary>
+    private static readonly int SO_LINGER = UnixFamily.IsLinux ? 13 : 0x80;
+
     /// <summary>SOCK_STREAM: 1 on Linux, macOS and the BSDs.</summary>
     private const int SOCK_STREAM = 1;
 
@@ -46,6 +49,17 @@ internal static partial class Libc
         var type = 0;
         var length = (uint)sizeof(int);
         return GetSockOpt(fd, SOL_SOCKET, SO_TYPE, &type, &length) == 0 && type == SOCK_STREAM;
+    }
+
+    /// <summary>
+    /// Makes the socket's close reset the connection (SO_LINGER on, 0 s: an RST, and what the kernel has not
+    /// sent yet is dropped), so that the peer learns the stream was cut rather than ended. False (errno set)
+    /// when refused, as for what is no socket.
+    /// </summary>
+    internal static unsafe bool SetResetOnClose(int fd)
+    {
+        var linger = stackalloc int[2] { 1, 0 }; // struct linger { int l_onoff; int l_linger; } everywhere
+        return SetSockOpt(fd, SOL_SOCKET, SO_LINGER, linger, 2 * sizeof(int)) == 0;
     }
 
     /// <summary>Turns Nagle's algorithm off on a TCP socket; false (errno set) when refused.</summary>

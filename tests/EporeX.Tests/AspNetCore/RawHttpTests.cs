@@ -110,6 +110,28 @@ public sealed class RawHttpTests
         host.AssertClean(tolerateApplicationErrors: true);
     }
 
+    /// <summary>
+    /// HttpContext.Abort resets the connection, as on the Sockets transport: a client that reads to the end
+    /// of the stream (an HTTP/1.0 answer, a raw protocol) must learn that the answer was cut, not ended.
+    /// </summary>
+    [SkippableTheory]
+    [MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
+    public async Task A_server_Abort_resets_the_connection_as_Sockets_does(string backend)
+    {
+        await using var host = await KestrelHost.StartAsync(backend, TestApp.Map);
+        for (var i = 0; i < 5; i++)
+        {
+            using var http = await RawHttp.ConnectAsync(host.EndPoint);
+            await http.SendAsync(RawHttp.Get("/abort-at-once"));
+            var outcome = await Record.ExceptionAsync(async () =>
+            {
+                var read = await http.Socket.ReceiveAsync(new byte[1024].AsMemory()).AsTask().WaitAsync(Waiting.Long);
+                throw new InvalidOperationException($"the client read {read} bytes (0: the end of the stream) where a reset was due");
+            });
+            Assert.True(outcome is SocketException { SocketErrorCode: SocketError.ConnectionReset }, $"try {i}: {outcome}");
+        }
+    }
+
     [SkippableTheory]
     [MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
     public async Task A_server_Abort_ends_the_connection_and_the_next_one_is_served(string backend)

@@ -62,6 +62,13 @@ internal static class TestApp
             }
         });
 
+        // The server ends the connection before it answers.
+        app.MapGet("/abort-at-once", context =>
+        {
+            context.Abort();
+            return Task.CompletedTask;
+        });
+
         // The server ends the connection in the middle of its answer.
         app.MapGet("/abort", async context =>
         {

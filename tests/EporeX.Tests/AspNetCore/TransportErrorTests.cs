@@ -70,6 +70,10 @@ public sealed class TransportErrorTests
         await using var host = await KestrelHost.StartAsync(backend, TestApp.Map);
         var factory = host.Services.GetRequiredService<EporeXTransportFactory>();
         await Assert.ThrowsAsync<AddressInUseException>(async () => await factory.BindAsync(taken.LocalEndPoint!));
+
+        // The server's own port too, though its sockets share it with each other through SO_REUSEPORT: a
+        // second server there would take a share of the first one's connections.
+        await Assert.ThrowsAsync<AddressInUseException>(async () => await factory.BindAsync(host.EndPoint));
         Assert.Equal(200, await GetStatusAsync(host.EndPoint)); // the server's own listener is untouched
     }
 

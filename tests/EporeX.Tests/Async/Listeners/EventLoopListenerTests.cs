@@ -64,6 +64,53 @@ public sealed class EventLoopListenerTests
         }
     }
 
+    /// <summary>
+    /// A port that a listener holds is refused to a second one, whatever the distribution of either, as any
+    /// bind refuses it. Sockets that share a port through SO_REUSEPORT would otherwise take a share of the
+    /// first server's connections (a second instance of an app, started by mistake, serving half its clients).
+    /// </summary>
+    [SkippableTheory]
+    [MemberData(nameof(ListenerClients.BackendsWithDistributions), MemberType = typeof(ListenerClients))]
+    public async Task A_port_another_listener_holds_is_refused_and_its_connections_stay_its_own(string backend, ListenerDistribution distribution)
+    {
+        await using var group = Groups.Open(backend, 2);
+        EventLoopListener first;
+        try
+        {
+            first = EventLoopListener.Bind(group, new IPEndPoint(IPAddress.Loopback, 0), new EventLoopListenerOptions { Distribution = distribution });
+        }
+        catch (NotSupportedException e) when (distribution == ListenerDistribution.ReusePort && !OperatingSystem.IsLinux())
+        {
+            Skip.If(true, e.Message);
+            return;
+        }
+
+        await using (first)
+        {
+            foreach (var second in new[] { ListenerDistribution.Auto, ListenerDistribution.ReusePort, ListenerDistribution.Acceptor })
+            {
+                EventLoopListener? taken = null;
+                var error = Record.Exception(() => taken = EventLoopListener.Bind(group, first.LocalEndPoint, new EventLoopListenerOptions { Distribution = second }));
+                if (taken is not null)
+                {
+                    await taken.DisposeAsync();
+                }
+
+                Assert.True(
+                    error is SocketException { SocketErrorCode: SocketError.AddressAlreadyInUse } || (error is NotSupportedException && !OperatingSystem.IsLinux()),
+                    $"{second} on the port of a {first.Distribution} listener: {error?.ToString() ?? "bound"}");
+            }
+
+            first.Start((connection, cancellationToken) => connection.Fd.WriteAllAsync(new byte[] { 7 }, cancellationToken));
+            for (var i = 0; i < 20; i++)
+            {
+                using var client = ListenerClients.NewClient(first.LocalEndPoint);
+                await client.ConnectAsync(first.LocalEndPoint);
+                Assert.Equal(new byte[] { 7 }, await ListenerClients.ReceiveExactly(client, 1).WaitAsync(AsyncLoops.Patience));
+            }
+        }
+    }
+
     [SkippableTheory]
     [MemberData(nameof(ListenerClients.BackendsWithDistributions), MemberType = typeof(ListenerClients))]
     public async Task Connections_are_spread_over_every_loop_of_the_group(string backend, ListenerDistribution distribution)
