@@ -16,6 +16,9 @@ internal static class Catalogue
         ["create"] = CreateScenario.Run,
         ["register"] = RegisterScenario.Run,
         ["first-poll"] = FirstPollScenario.Run,
+        ["listener"] = context => ListenerScenario.Run(context, ListenerScenario.Fault.SomeAcceptsFail),
+        ["listener-refused"] = context => ListenerScenario.Run(context, ListenerScenario.Fault.EveryAcceptRefused),
+        ["listener-broken"] = context => ListenerScenario.Run(context, ListenerScenario.Fault.ListenerBroken),
     };
 
     public static IEnumerable<string> Names => Scenarios.Keys;

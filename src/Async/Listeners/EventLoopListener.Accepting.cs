@@ -57,6 +57,14 @@ public sealed partial class EventLoopListener
         {
             listening.Pending?.Dispose();
             listening.Pending = null;
+            if (!token.IsCancellationRequested)
+            {
+                // Ended by itself: close the socket now, not at Stop, or the kernel would go on queueing
+                // connections that nobody accepts (with one socket per loop, the others take them; with
+                // none left, connecting is refused).
+                listening.Close();
+            }
+
             if (Interlocked.Decrement(ref _liveAcceptLoops) == 0 && !token.IsCancellationRequested)
             {
                 // Every listening socket failed (the group was disposed under the listener…): end the
@@ -72,12 +80,14 @@ public sealed partial class EventLoopListener
         using var reference = new HandleReference(listening.Socket.SafeHandle);
         var listeningFd = (int)reference.Value;
         Span<byte> peer = stackalloc byte[Libc.SockaddrStorageSize];
+        var errorsInARow = 0;
         while (true)
         {
             var fd = Libc.AcceptNonBlocking(listeningFd, peer, out var peerLength, out errno);
             Interlocked.Increment(ref _acceptCalls);
             if (fd >= 0)
             {
+                errorsInARow = 0;
                 if (!Deliver(listening, fd, peer[..peerLength]))
                 {
                     return Burst.QueueFull;
@@ -91,14 +101,22 @@ public sealed partial class EventLoopListener
                 return Burst.Drained;
             }
 
-            if (AcceptErrors.IsConnectionError(errno))
+            if (AcceptErrors.IsListenerBroken(errno))
             {
-                continue; // that connection died in the backlog; the next may be fine
+                return Burst.Failed;
             }
 
             if (!AcceptErrors.IsResourceError(errno))
             {
-                return Burst.Failed;
+                // That accept failed, not the listener: the next may be fine. A refusal met again and again
+                // (the connection stays queued) pauses accepting rather than spin.
+                if (++errorsInARow < AcceptErrors.MaxInARow)
+                {
+                    continue;
+                }
+
+                Warn(errno, $"accepting pauses after {AcceptErrors.MaxInARow} failed accepts in a row");
+                return Burst.OutOfResources;
             }
 
             if (_reserve is not null && AcceptErrors.IsDescriptorLimit(errno))

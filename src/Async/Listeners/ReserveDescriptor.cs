@@ -47,6 +47,7 @@ internal sealed class ReserveDescriptor : IDisposable
             _fd = -1;
             var refused = 0;
             var drained = false;
+            var errorsInARow = 0;
             while (true)
             {
                 var fd = Libc.AcceptNonBlocking(listeningFd, out var errno);
@@ -55,12 +56,14 @@ internal sealed class ReserveDescriptor : IDisposable
                     // Closed unread: the peer sees end-of-stream (or a reset if it had sent data already).
                     Libc.Close(fd);
                     refused++;
+                    errorsInARow = 0;
                     continue;
                 }
 
-                if (AcceptErrors.IsConnectionError(errno))
+                if (errno != Errno.EAGAIN && !AcceptErrors.IsListenerBroken(errno) && !AcceptErrors.IsResourceError(errno)
+                    && ++errorsInARow < AcceptErrors.MaxInARow)
                 {
-                    continue;
+                    continue; // that connection failed; the next may be taken
                 }
 
                 drained = errno == Errno.EAGAIN;

@@ -36,6 +36,9 @@ public static class FaultMatrix
     /// <summary>EMFILE on every call that opens a descriptor, and on the process's first Poll.</summary>
     public static TheoryData<string, string> Exhaustion() => Data([.. Cases.Select(c => c.Fault).Where(f => f.StartsWith("emfile", System.StringComparison.Ordinal)).Distinct()]);
 
+    /// <summary>Accepts that fail: some as a pending connection's network error, or every one refused.</summary>
+    public static TheoryData<string, string> Accepts() => Data("eopnotsupp-accept", "eperm-accept", "einval-accept");
+
     /// <summary>ENOMEM on registration.</summary>
     public static TheoryData<string, string> Registration() => Data("enomem-register");
 
@@ -90,6 +93,15 @@ public static class FaultMatrix
             // A send refused (every third): SocketException at that WriteAsync, nothing taken, the loop serving.
             cases.Add(new("enobufs-send", b, "async", "sendto", "error=ENOBUFS:when=3+3", "ENOBUFS", true));
             cases.Add(new("epipe-send", b, "async", "sendto", "error=EPIPE:when=3+3", "EPIPE", true));
+
+            // A listener's accepts that fail. Every second one with EOPNOTSUPP, one of the network errors
+            // that Linux's accept(2) passes on from a pending connection: every client is served. Every one
+            // refused with EPERM (a security module; the connection stays queued): accepting pauses rather
+            // than spin, and the listener still stops. Every one with EINVAL (the socket no longer listens):
+            // the listener stops accepting and closes its socket, so that clients are refused.
+            cases.Add(new("eopnotsupp-accept", b, "listener", "accept4", "error=EOPNOTSUPP:when=1+2", null, false));
+            cases.Add(new("eperm-accept", b, "listener-refused", "accept4", "error=EPERM", null, false));
+            cases.Add(new("einval-accept", b, "listener-broken", "accept4", "error=EINVAL", null, false));
         }
 
         // ENOMEM on registration. libkqueue crashes (SIGSEGV) when an EPOLL_CTL_DEL it makes is refused
