@@ -7,6 +7,12 @@ namespace EporeX;
 // The Start mode: accepted connections pumped to the callback, each tracked until it returns.
 public sealed partial class EventLoopListener
 {
+    /// <summary>The connection whose callback the current code runs in, if any (of any listener).</summary>
+    private static readonly AsyncLocal<AcceptedConnection?> CallbackConnection = new();
+
+    /// <summary>A callback that awaits its own listener's stop: the stop cannot wait for it, which returns only after.</summary>
+    private AcceptedConnection? _stoppingFromCallback;
+
     private async Task PumpAsync()
     {
         await Task.Yield();
@@ -26,6 +32,7 @@ public sealed partial class EventLoopListener
 
     private async Task RunCallbackAsync(AcceptedConnection connection)
     {
+        CallbackConnection.Value = connection; // flows into the callback: a stop it awaits does not wait for it
         try
         {
             await _callback!(connection, _aborting.Token).ConfigureAwait(false);
@@ -43,7 +50,7 @@ public sealed partial class EventLoopListener
             lock (_active)
             {
                 _active.Remove(connection);
-                if (_active.Count == 0)
+                if (CallbacksEnded())
                 {
                     _callbacksDone?.TrySetResult();
                     _callbacksDone = null;
@@ -51,4 +58,32 @@ public sealed partial class EventLoopListener
             }
         }
     }
+
+    /// <summary>
+    /// Completes when the running callbacks have returned, except the one that asks, if it is one of this
+    /// listener's (it would wait for itself: awaiting <see cref="DisposeAsync"/> in a callback, to shut the
+    /// server down on a command, must not hang).
+    /// </summary>
+    private Task CallbacksDone()
+    {
+        lock (_active)
+        {
+            if (CallbackConnection.Value is { } own && _active.Contains(own))
+            {
+                _stoppingFromCallback = own;
+            }
+
+            if (CallbacksEnded())
+            {
+                return Task.CompletedTask;
+            }
+
+            _callbacksDone ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            return _callbacksDone.Task;
+        }
+    }
+
+    /// <summary>Under the lock of <see cref="_active"/>: no callback runs but the one that awaits the stop.</summary>
+    private bool CallbacksEnded() =>
+        _active.Count == 0 || (_active.Count == 1 && _stoppingFromCallback is { } own && _active.Contains(own));
 }

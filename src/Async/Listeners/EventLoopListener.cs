@@ -258,7 +258,8 @@ public sealed partial class EventLoopListener : IAsyncDisposable
     /// Stops accepting: the accept loops end, the listening sockets are closed (new connections are
     /// refused by the kernel; a Unix socket's file is deleted), connections accepted but not yet taken
     /// are closed, and pending and later <see cref="AcceptAsync"/> calls throw
-    /// <see cref="InvalidOperationException"/>. Then waits for the running callbacks to return.
+    /// <see cref="InvalidOperationException"/>. Then waits for the running callbacks to return (called from
+    /// one of them, for the others: it could not return before).
     /// </summary>
     /// <param name="cancellationToken">Stops waiting for the callbacks (not the stop itself).</param>
     public async Task StopAsync(CancellationToken cancellationToken = default)
@@ -270,8 +271,8 @@ public sealed partial class EventLoopListener : IAsyncDisposable
     /// <summary>
     /// Stops (as <see cref="StopAsync"/>), cancels the callbacks' token and closes the connections they
     /// still hold (their pending awaits fail with <see cref="ObjectDisposedException"/>), waits for them to
-    /// return, and closes the spare descriptor: every descriptor the listener opened is closed. Calling
-    /// it again does nothing.
+    /// return (called from one of them, for the others; its own connection is closed too), and closes the
+    /// spare descriptor: every descriptor the listener opened is closed. Calling it again does nothing.
     /// </summary>
     public async ValueTask DisposeAsync()
     {
@@ -354,19 +355,5 @@ public sealed partial class EventLoopListener : IAsyncDisposable
         await _pump.ConfigureAwait(false);
         _reserve?.Dispose();
         EventLoopListenerMetrics.Untrack(this);
-    }
-
-    private Task CallbacksDone()
-    {
-        lock (_active)
-        {
-            if (_active.Count == 0)
-            {
-                return Task.CompletedTask;
-            }
-
-            _callbacksDone ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            return _callbacksDone.Task;
-        }
     }
 }

@@ -4,6 +4,7 @@ using System.IO;
 using System.Linq;
 using System.Net;
 using System.Net.Sockets;
+using System.Threading;
 using System.Threading.Tasks;
 using EporeX.Tests.Support;
 
@@ -280,6 +281,52 @@ public sealed class EventLoopListenerTests
         Assert.True(ended.Task.IsCompleted, "DisposeAsync returned before the callback did");
         Assert.True(await ended.Task is OperationCanceledException or ObjectDisposedException, $"the callback's read ended with {ended.Task.Result}");
         Assert.Equal(0, ListenerClients.ReceiveOrReset(client, new byte[1])); // its connection was closed
+    }
+
+    /// <summary>
+    /// A callback that stops or disposes its own listener (a "shut down" command on a connection) is not
+    /// waited for, which would never end, while the other running callbacks still are.
+    /// </summary>
+    [SkippableTheory]
+    [MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
+    public async Task A_callback_that_awaits_its_own_listeners_stop_and_dispose_is_not_waited_for(string backend)
+    {
+        await using var group = Groups.Open(backend, 2);
+        var listener = EventLoopListener.Bind(group, new IPEndPoint(IPAddress.Loopback, 0));
+        var otherEntered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var otherEnded = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var stopped = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var disposed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var first = true;
+        listener.Start(async (connection, cancellationToken) =>
+        {
+            if (Interlocked.Exchange(ref first, false))
+            {
+                otherEntered.SetResult(); // the other callback: it returns only when the test releases it
+                await release.Task;
+                otherEnded.SetResult();
+                return;
+            }
+
+            await listener.StopAsync(CancellationToken.None); // not the callback's token: the dispose below cancels it
+            stopped.SetResult(otherEnded.Task.IsCompleted); // a stop waits for the other callbacks
+            await listener.DisposeAsync();
+            disposed.SetResult();
+        });
+
+        using var other = ListenerClients.NewClient(listener.LocalEndPoint);
+        await other.ConnectAsync(listener.LocalEndPoint);
+        await otherEntered.Task.WaitAsync(AsyncLoops.Patience);
+        using var commander = ListenerClients.NewClient(listener.LocalEndPoint);
+        await commander.ConnectAsync(listener.LocalEndPoint);
+
+        await Task.Delay(100);
+        Assert.False(stopped.Task.IsCompleted, "the stop did not wait for the other running callback");
+        release.SetResult();
+        Assert.True(await stopped.Task.WaitAsync(AsyncLoops.Patience), "the stop returned before the other callback");
+        await disposed.Task.WaitAsync(AsyncLoops.Patience);
+        await listener.DisposeAsync().AsTask().WaitAsync(AsyncLoops.Patience); // and from outside, after: returns too
     }
 
     [SkippableTheory]
