@@ -27,13 +27,16 @@ internal sealed partial class EporeXConnection : ConnectionContext,
     private readonly Task _closedFired;
     private readonly ILogger _logger;
     private readonly AcceptedConnection _accepted;
+    private readonly EporeXConnectionListener _listener; // whose pool it rents from: told when the connection is disposed
     private readonly long _idNumber;
+    private int _disposed;
     private string? _id;
     private IDictionary<object, object?>? _items;
 
-    public EporeXConnection(AcceptedConnection accepted, DescriptorPipeOptions pipeOptions, MemoryPool<byte> pool, ILogger logger)
+    public EporeXConnection(AcceptedConnection accepted, DescriptorPipeOptions pipeOptions, MemoryPool<byte> pool, ILogger logger, EporeXConnectionListener listener)
     {
         _accepted = accepted;
+        _listener = listener;
         LocalEndPoint = accepted.LocalEndPoint; // Kestrel reads both for every connection: getsockname behind a wildcard listener, else none
         RemoteEndPoint = accepted.RemoteEndPoint;
         MemoryPool = pool;
@@ -97,6 +100,10 @@ internal sealed partial class EporeXConnection : ConnectionContext,
         await _closedFired.ConfigureAwait(false);
         _closed.Dispose();
         await base.DisposeAsync().ConfigureAwait(false);
+        if (Interlocked.Exchange(ref _disposed, 1) == 0)
+        {
+            _listener.ReleasePool(); // a connection may outlive its listener: the pool goes with the last of them
+        }
     }
 
     /// <summary>Fires <see cref="ConnectionClosed"/> once receiving has ended (the peer's end, an error, an abort).</summary>

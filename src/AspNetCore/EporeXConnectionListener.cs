@@ -22,6 +22,7 @@ internal sealed class EporeXConnectionListener : IConnectionListener
     private readonly ILogger _logger;
     private int _unbound;
     private int _disposed;
+    private int _poolUsers = 1; // the listener and each connection it made: the last one to go disposes the pool
 
     public EporeXConnectionListener(EventLoopListener listener, SharedLoopGroup loops, EventLoopGroup group, DescriptorPipeOptions pipeOptions, MemoryPool<byte> pool, ILogger logger)
     {
@@ -52,9 +53,10 @@ internal sealed class EporeXConnectionListener : IConnectionListener
                 return null;
             }
 
+            Interlocked.Increment(ref _poolUsers);
             try
             {
-                return new EporeXConnection(accepted, _pipeOptions, _pool, _logger);
+                return new EporeXConnection(accepted, _pipeOptions, _pool, _logger, this);
             }
             catch (Exception e)
             {
@@ -62,6 +64,7 @@ internal sealed class EporeXConnectionListener : IConnectionListener
                 // connection only. The listener goes on.
                 ConnectionLog.SetupFailed(_logger, e, EndPoint.ToString() ?? "?");
                 accepted.Dispose();
+                ReleasePool();
             }
         }
     }
@@ -84,7 +87,16 @@ internal sealed class EporeXConnectionListener : IConnectionListener
         Volatile.Write(ref _unbound, 1);
         await _listener.DisposeAsync().ConfigureAwait(false);
         await _loops.ReturnAsync(_group).ConfigureAwait(false);
-        _pool.Dispose(); // each listener has its pool, as Kestrel's Sockets transport: its connections are gone
+        ReleasePool(); // each listener has its pool, as Kestrel's Sockets transport; disposed once its connections are gone too
+    }
+
+    /// <summary>A connection this listener made is disposed: it no longer uses the pool.</summary>
+    internal void ReleasePool()
+    {
+        if (Interlocked.Decrement(ref _poolUsers) == 0)
+        {
+            _pool.Dispose();
+        }
     }
 
     private bool Ended => Volatile.Read(ref _unbound) != 0;

@@ -1,12 +1,16 @@
+using System;
 using System.Linq;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
+using EporeX.AspNetCore;
 using EporeX.Tests.Support;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
 using Xunit.Abstractions;
 
 namespace EporeX.Tests.AspNetCore;
@@ -135,5 +139,29 @@ public sealed class TransportLifecycleTests(ITestOutputHelper output)
 
             await Task.Delay(20);
         }
+    }
+    /// <summary>
+    /// A connection may outlive its listener (outside Kestrel, or a connection still closing): the pool the
+    /// listener made when no IMemoryPoolFactory was given stays usable until the last of them is disposed.
+    /// </summary>
+    [SkippableTheory]
+    [MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
+    public async Task A_connection_that_outlives_its_listener_still_sends(string backend)
+    {
+        Skip.If(KestrelHost.OnSockets, "the factory is EporeX's");
+        Backends.Open(backend).Dispose();
+        var factory = new EporeXTransportFactory(Options.Create(new EporeXTransportOptions { Backend = backend, LoopCount = 1 }), NullLoggerFactory.Instance);
+        var listener = await factory.BindAsync(new IPEndPoint(IPAddress.Loopback, 0));
+        using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        await client.ConnectAsync(listener.EndPoint).WaitAsync(Waiting.Long);
+        var connection = (await listener.AcceptAsync().AsTask().WaitAsync(Waiting.Long))!;
+        await listener.UnbindAsync();
+        await listener.DisposeAsync();
+
+        await connection.Transport.Output.WriteAsync("after"u8.ToArray()).AsTask().WaitAsync(Waiting.Long);
+        var buffer = new byte[16];
+        var n = await client.ReceiveAsync(buffer.AsMemory()).AsTask().WaitAsync(Waiting.Long);
+        Assert.Equal("after", Encoding.ASCII.GetString(buffer, 0, n));
+        await connection.DisposeAsync().AsTask().WaitAsync(Waiting.Long);
     }
 }
