@@ -154,7 +154,7 @@ public sealed partial class EventLoopListener : IAsyncDisposable
     /// <summary>How many listening sockets are open: one per loop with <see cref="ListenerDistribution.ReusePort"/>, else one.</summary>
     public int ListeningSocketCount => _sockets.Length;
 
-    /// <summary>Connections accepted and handed on so far.</summary>
+    /// <summary>Connections accepted so far, those the listener closed itself at its stop (never taken) included.</summary>
     public long AcceptedCount => Interlocked.Read(ref _accepted);
 
     /// <summary>Connections accepted only to be closed at once because the descriptor limit was reached (the spare descriptor technique).</summary>
