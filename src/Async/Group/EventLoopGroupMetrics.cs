@@ -7,7 +7,8 @@ namespace EporeX;
 /// <summary>
 /// The per-loop instruments of every open <see cref="EventLoopGroup"/>, under the <c>EporeX</c> meter
 /// (<see cref="EventQueueMetrics.MeterName"/>). Each measurement carries <see cref="GroupTag"/> (the
-/// group's name), <see cref="LoopTag"/> (the loop's index) and <see cref="EventQueueMetrics.BackendTag"/>.
+/// group's name), <see cref="LoopTag"/> (the loop's index) and <see cref="EventQueueMetrics.BackendTag"/>;
+/// groups of one name report the sum of their loops of one index.
 /// </summary>
 /// <remarks>
 /// All three are observable: they are read when a listener collects, so the loop thread pays two plain
@@ -55,18 +56,28 @@ public static class EventLoopGroupMetrics
 
     private static List<Measurement<long>> Observe(System.Func<EventLoop, long> read)
     {
-        var measurements = new List<Measurement<long>>();
+        // Groups may share a name (the DI group and an app's own, both left at the default): one series per
+        // name, loop index and backend, their sum. Two measurements with one tag set in one callback would be
+        // merged or dropped by the exporter, whichever it does.
+        var sums = new Dictionary<(string Group, int Loop, string Backend), long>();
         foreach (var (group, _) in OpenGroups)
         {
             for (var i = 0; i < group.Count; i++)
             {
                 var loop = group[i];
-                measurements.Add(new Measurement<long>(read(loop), [
-                    new(GroupTag, group.Name),
-                    new(LoopTag, i),
-                    new(EventQueueMetrics.BackendTag, loop.Backend),
-                ]));
+                var key = (group.Name, i, loop.Backend);
+                sums[key] = sums.GetValueOrDefault(key) + read(loop);
             }
+        }
+
+        var measurements = new List<Measurement<long>>(sums.Count);
+        foreach (var ((name, index, backend), value) in sums)
+        {
+            measurements.Add(new Measurement<long>(value, [
+                new(GroupTag, name),
+                new(LoopTag, index),
+                new(EventQueueMetrics.BackendTag, backend),
+            ]));
         }
 
         return measurements;

@@ -44,6 +44,29 @@ public sealed class EventLoopGroupMetricsTests
         Assert.Empty(recorder.ObserveRaw(EventLoopGroupMetrics.Registrations)); // a disposed group reports nothing
     }
 
+    /// <summary>
+    /// Two open groups of one name (the DI group and an app's own, both left at the default name) report one
+    /// series per loop index, their sum: not two measurements with one tag set, which an exporter would
+    /// merge or drop.
+    /// </summary>
+    [SkippableTheory]
+    [MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
+    public void Groups_of_one_name_report_one_series_per_loop_their_sum(string backend)
+    {
+        var name = $"metrics-{Guid.NewGuid():N}"[..16];
+        using var first = Groups.Open(backend, 2, name: name);
+        using var second = Groups.Open(backend, 2, name: name);
+        using var recorder = new LoopRecorder(name);
+        using var a = new TestPipe();
+        using var b = new TestPipe();
+        using var c = new TestPipe();
+        using var onFirst = first[0].Register(a.Read, Interest.Readable, leaveOpen: true);
+        using var onSecond = second[0].Register(b.Read, Interest.Readable, leaveOpen: true);
+        using var onSecondsOther = second[1].Register(c.Read, Interest.Readable, leaveOpen: true);
+
+        Assert.Equal(new long[] { 2, 1 }, recorder.Observe(EventLoopGroupMetrics.Registrations)); // Observe: one measurement per loop index
+    }
+
     [Fact]
     public async Task The_group_and_listener_instruments_have_the_documented_names_and_units()
     {
