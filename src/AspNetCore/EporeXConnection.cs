@@ -95,14 +95,20 @@ internal sealed partial class EporeXConnection : ConnectionContext,
     /// </summary>
     public override async ValueTask DisposeAsync()
     {
-        await _pipe.Input.CompleteAsync().ConfigureAwait(false);
-        await _pipe.DisposeAsync().ConfigureAwait(false);
-        await _closedFired.ConfigureAwait(false);
-        _closed.Dispose();
-        await base.DisposeAsync().ConfigureAwait(false);
-        if (Interlocked.Exchange(ref _disposed, 1) == 0)
+        try
         {
-            _listener.ReleasePool(); // a connection may outlive its listener: the pool goes with the last of them
+            await _pipe.Input.CompleteAsync().ConfigureAwait(false);
+            await _pipe.DisposeAsync().ConfigureAwait(false);
+            await _closedFired.ConfigureAwait(false);
+            _closed.Dispose();
+            await base.DisposeAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            if (Interlocked.Exchange(ref _disposed, 1) == 0)
+            {
+                _listener.ReleasePool(); // a connection may outlive its listener: the pool goes with the last of them
+            }
         }
     }
 
