@@ -1,6 +1,5 @@
 using System;
 using System.Collections.Generic;
-using System.Diagnostics;
 using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
@@ -90,38 +89,6 @@ public sealed class AsyncWaiterQueueTests
             Native.Close(a);
             Native.Close(b);
         }
-    }
-
-    [SkippableTheory]
-    [MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
-    public void Two_awaits_that_suspend_allocate_nothing_in_steady_state(string backend)
-    {
-        using var loop = AsyncLoops.Open(backend);
-        using var pipe = new TestPipe();
-        using var fd = loop.Register(pipe.Read, Interest.Readable, leaveOpen: true);
-        var failures = 0;
-        Allocations.AssertNone(
-            () =>
-            {
-                var first = fd.ReadableAsync();
-                var second = fd.ReadableAsync();
-                failures += first.IsCompleted || second.IsCompleted ? 1 : 0; // the pipe is empty: both must suspend
-                pipe.Write(1);
-                var deadline = Stopwatch.GetTimestamp() + Stopwatch.Frequency * 10;
-                while (!(first.IsCompleted && second.IsCompleted) && Stopwatch.GetTimestamp() < deadline)
-                {
-                    Thread.Yield();
-                }
-
-                var guard = first.GetAwaiter().GetResult(); // (throws if it never completed)
-                second.GetAwaiter().GetResult();
-                pipe.Drain();
-                guard.ClearReady();
-            },
-            warmUp: 50,
-            perBlock: 200,
-            maxBlocks: 6);
-        Assert.Equal(0, failures);
     }
 
     private static async Task Record(AsyncFd fd, int index, List<int> order)
