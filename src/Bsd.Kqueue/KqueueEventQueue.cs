@@ -29,6 +29,7 @@ public sealed unsafe class KqueueEventQueue : IEventQueue
     private EventBuffer _buffer;
     private long _nextWakerIdent;
     private int _disposed;
+    private volatile bool _interrupted; // set by Interrupt: a wait that finds only dropped kevents returns
 
     /// <summary>Creates a kqueue for this OS's platform and its interrupt.</summary>
     /// <exception cref="PlatformNotSupportedException">kqueue is not known on this OS.</exception>
@@ -209,15 +210,36 @@ public sealed unsafe class KqueueEventQueue : IEventQueue
     /// <inheritdoc />
     public int Wait(Span<Event> events, TimeSpan? timeout)
     {
-        if (_surplus is { } surplus)
+        // kevent may return only kevents that yield no event (the other knote of a oneshot registration
+        // that has reported, a descriptor deregistered or closed meanwhile, a timer re-armed): then the
+        // wait goes on with the time that is left, so that 0 still means the timeout passed.
+        var left = WaitTimeout.Start(timeout);
+        while (true)
         {
-            return WaitKeepingSurplus(surplus, events, timeout);
-        }
+            int n, delivered;
+            if (_surplus is { } surplus)
+            {
+                delivered = WaitKeepingSurplus(surplus, events, left.Timeout, out n);
+            }
+            else
+            {
+                var changesBefore = _delivery.Changes;
+                var wait = new KqueueWait(this, _buffer.Reserve(events.Length, _layout.Size), events.Length);
+                n = KernelWait.Run(ref wait, left.Timeout, "kevent(wait)");
+                delivered = _delivery.Deliver(wait.Buffer, n, events, changesBefore);
+            }
 
-        var changesBefore = _delivery.Changes;
-        var wait = new KqueueWait(this, _buffer.Reserve(events.Length, _layout.Size), events.Length);
-        var n = KernelWait.Run(ref wait, timeout, "kevent(wait)");
-        return _delivery.Deliver(wait.Buffer, n, events, changesBefore);
+            if (delivered > 0 || n == 0 || _interrupted)
+            {
+                return delivered;
+            }
+
+            left = left.Remaining();
+            if (left.Timeout == TimeSpan.Zero)
+            {
+                return 0;
+            }
+        }
     }
 
     /// <inheritdoc />
@@ -227,6 +249,8 @@ public sealed unsafe class KqueueEventQueue : IEventQueue
         {
             return;
         }
+
+        _interrupted = true;
 
         if (_userFilter)
         {
@@ -487,9 +511,10 @@ public sealed unsafe class KqueueEventQueue : IEventQueue
     /// maximum (without blocking once something was taken, so that every wait fills the buffer as a BSD
     /// kernel and epoll do), whose surplus is kept (see <see cref="LibKqueueSurplus"/>).
     /// </summary>
-    private int WaitKeepingSurplus(LibKqueueSurplus surplus, Span<Event> events, TimeSpan? timeout)
+    private int WaitKeepingSurplus(LibKqueueSurplus surplus, Span<Event> events, TimeSpan? timeout, out int n)
     {
         var taken = surplus.Take(events, _delivery);
+        n = taken;
         if (taken == events.Length)
         {
             return taken;
@@ -497,7 +522,7 @@ public sealed unsafe class KqueueEventQueue : IEventQueue
 
         var changesBefore = _delivery.Changes;
         var wait = new KqueueWait(this, _buffer.Reserve(LibKqueueSurplus.Kevents, _layout.Size), LibKqueueSurplus.Kevents);
-        var n = KernelWait.Run(ref wait, taken > 0 ? TimeSpan.Zero : timeout, "kevent(wait)");
+        n = KernelWait.Run(ref wait, taken > 0 ? TimeSpan.Zero : timeout, "kevent(wait)");
         var decoded = _delivery.Deliver(wait.Buffer, n, surplus.Decoded, changesBefore, surplus.DecodedDescriptors);
         return surplus.Split(decoded, events, taken, _delivery);
     }

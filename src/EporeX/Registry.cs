@@ -19,8 +19,9 @@ namespace EporeX;
 /// A failed call leaves the queue as it was.</para>
 /// <para>No reference on a handle is held beyond the native call, so disposing a registered
 /// <see cref="Socket"/> never blocks. Closing a registered descriptor deregisters it implicitly on every
-/// backend: it is never reported again (not even for a new descriptor that reuses its number), and
-/// that number can be registered again. Raw <see cref="int"/> descriptors cannot be tracked that way:
+/// backend: it is never reported again (not even for a new descriptor that reuses its number; on epoll,
+/// unless the file has a duplicate, which keeps epoll reporting it under the old token), and that number
+/// can be registered again. Raw <see cref="int"/> descriptors cannot be tracked that way:
 /// deregister them before you close them (epoll and kqueue also recognise a closed raw descriptor by asking
 /// the kernel; poll(2) cannot).</para>
 /// </remarks>
