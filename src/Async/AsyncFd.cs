@@ -158,6 +158,31 @@ public class AsyncFd : IDisposable
     }
 
     /// <summary>
+    /// Runs <paramref name="operation"/> once if the descriptor is known ready for <paramref name="interest"/>,
+    /// without waiting: tokio's <c>AsyncFd::try_io</c>. When no readiness is known the operation is not run and
+    /// the call returns false; when it runs and would block, the readiness it was run on is cleared by the
+    /// tick rule (<see cref="ReadyGuard.TryIo{TState, TResult}"/>).
+    /// </summary>
+    /// <returns>True with the operation's result; false when not known ready or when it would block.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="operation"/> is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="interest"/> is empty or not part of the registration.</exception>
+    /// <exception cref="ObjectDisposedException">It or its loop is disposed.</exception>
+    /// <typeparam name="TState">The type of <paramref name="state"/>.</typeparam>
+    /// <typeparam name="TResult">The type of the result.</typeparam>
+    public bool TryIo<TState, TResult>(Interest interest, TState state, NonBlockingOperation<TState, TResult> operation, out TResult result)
+    {
+        ArgumentNullException.ThrowIfNull(operation);
+        RequireRegistered(interest);
+        if (!_registration.Cell.TryGetReady(interest, out var guard))
+        {
+            result = default!;
+            return false;
+        }
+
+        return guard.TryIo(state, operation, out result);
+    }
+
+    /// <summary>
     /// A <see cref="Stream"/> over the descriptor, for <c>StreamReader</c>, <c>PipeReader.Create</c>,
     /// <c>CopyToAsync</c>…: its asynchronous reads and writes honour the <see cref="CancellationToken"/>,
     /// and every read and write honours <see cref="Stream.ReadTimeout"/>/<see cref="Stream.WriteTimeout"/>

@@ -25,7 +25,9 @@ internal static class PollFlags
 
         if ((interest & Interest.Priority) != 0)
         {
-            events |= POLLPRI;
+            // With POLLRDHUP: a priority await also ends on read-closed (tokio's PRIORITY mask holds READ_CLOSED),
+            // and the async layer re-arms Priority alone while readability is known, where POLLIN is not asked.
+            events |= POLLPRI | rdHup;
         }
 
         return (short)events;
@@ -55,7 +57,8 @@ internal static class PollFlags
         }
 
         // A hang-up closes both halves; POLLRDHUP closes the read half, and like EPOLLRDHUP it counts only with POLLIN.
-        if ((revents & POLLHUP) != 0 || (rdHup != 0 && (revents & POLLIN) != 0 && (revents & rdHup) != 0))
+        // POLLRDHUP comes only when asked for: with POLLIN (which the kernel then sets too), or with POLLPRI alone.
+        if ((revents & POLLHUP) != 0 || (rdHup != 0 && (revents & rdHup) != 0))
         {
             readiness |= Readiness.ReadClosed;
         }

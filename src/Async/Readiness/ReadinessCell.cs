@@ -5,9 +5,10 @@ using System.Threading.Tasks;
 namespace EporeX;
 
 /// <summary>
-/// The readiness of one registered descriptor, as tokio's <c>ScheduledIo</c> keeps it: per direction the
-/// readiness bits the loop delivered and a tick that counts those deliveries, and a FIFO of waiters. Any
-/// number of awaits may wait at once; an event completes, in queue order, every waiter it satisfies.
+/// The readiness of one registered descriptor, as tokio's <c>ScheduledIo</c> keeps it (with a tick per
+/// direction, where tokio has one for both): per direction the readiness bits the loop delivered and a
+/// tick that counts those deliveries, and a FIFO of waiters. Any number of awaits may wait at once; an
+/// event completes, in queue order, every waiter it satisfies.
 /// </summary>
 /// <remarks>
 /// <para>The tick rule (<see cref="Clear"/>): a direction's readiness is forgotten only when no event came
@@ -115,6 +116,19 @@ internal sealed class ReadinessCell
         }
 
         return new ValueTask<ReadyGuard>(waiter, version);
+    }
+
+    /// <summary>The readiness known now for <paramref name="interest"/>, as a guard; false when none is known (nothing waits).</summary>
+    /// <exception cref="ObjectDisposedException">The cell is closed.</exception>
+    public bool TryGetReady(Interest interest, out ReadyGuard guard)
+    {
+        lock (_gate)
+        {
+            ThrowIfClosed();
+            var ready = ReadyLocked(Directions.Mask(interest));
+            guard = ready != 0 ? GuardLocked(ready, interest) : default;
+            return ready != 0;
+        }
     }
 
     /// <summary>The loop thread delivers an event: records it and completes, in FIFO order, every waiter it satisfies.</summary>

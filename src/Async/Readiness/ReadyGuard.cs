@@ -8,13 +8,14 @@ namespace EporeX;
 /// EAGAIN. When it does, call <see cref="ClearReady()"/> and await again.
 /// </summary>
 /// <remarks>
-/// <see cref="ClearReady()"/> follows tokio's tick rule: each direction (read, write) counts the events the
-/// loop has delivered for it, and the guard remembers the count it saw. Clearing forgets the readiness
-/// only when no event came for that direction since the guard was issued; otherwise the newer readiness
-/// stays and the next await completes at once. Readiness that arrives between an EAGAIN and the next
-/// await is therefore never lost, whatever the interleaving with the loop thread.
+/// <see cref="ClearReady()"/> follows tokio's tick rule, kept per direction where tokio keeps one tick for
+/// both: each direction (read, write) counts the events the loop has delivered for it, and the guard
+/// remembers the count it saw. Clearing forgets the readiness only when no event came for that direction
+/// since the guard was issued; otherwise the newer readiness stays and the next await completes at once.
+/// Readiness that arrives between an EAGAIN and the next await is therefore never lost, whatever the
+/// interleaving with the loop thread.
 /// </remarks>
-public readonly struct ReadyGuard : IEquatable<ReadyGuard>
+public struct ReadyGuard : IEquatable<ReadyGuard>
 {
     private readonly ReadinessCell? _owner;
     private readonly ulong _readTick;
@@ -30,33 +31,41 @@ public readonly struct ReadyGuard : IEquatable<ReadyGuard>
         _writeTick = writeTick;
     }
 
-    /// <summary>Every readiness bit the await saw, limited to what it asked for (errors always included).</summary>
-    public Readiness Ready { get; }
+    /// <summary>
+    /// Every readiness bit the await saw, limited to what it asked for (errors always included); as tokio's
+    /// <c>ready()</c>, empty once <see cref="ClearReady()"/> was called on this guard, and without the bits of
+    /// a direction cleared with <see cref="ClearReady(Interest)"/>.
+    /// </summary>
+    public Readiness Ready { readonly get; private set; }
 
     /// <summary>A read will not block (it may return data, the end of the stream, or an error).</summary>
-    public bool IsReadable => (Ready & Readiness.Readable) != 0;
+    public readonly bool IsReadable => (Ready & Readiness.Readable) != 0;
 
     /// <summary>A write will not block.</summary>
-    public bool IsWritable => (Ready & Readiness.Writable) != 0;
+    public readonly bool IsWritable => (Ready & Readiness.Writable) != 0;
 
     /// <summary>The read half is closed: a read returns the end of the stream. Final: never cleared.</summary>
-    public bool IsReadClosed => (Ready & Readiness.ReadClosed) != 0;
+    public readonly bool IsReadClosed => (Ready & Readiness.ReadClosed) != 0;
 
     /// <summary>The write half is closed: a write fails. Final: never cleared.</summary>
-    public bool IsWriteClosed => (Ready & Readiness.WriteClosed) != 0;
+    public readonly bool IsWriteClosed => (Ready & Readiness.WriteClosed) != 0;
 
     /// <summary>An error is pending on the descriptor; the next read or write reports it.</summary>
-    public bool IsError => (Ready & Readiness.Error) != 0;
+    public readonly bool IsError => (Ready & Readiness.Error) != 0;
 
     /// <summary>Priority data is pending.</summary>
-    public bool IsPriority => (Ready & Readiness.Priority) != 0;
+    public readonly bool IsPriority => (Ready & Readiness.Priority) != 0;
 
     /// <summary>
     /// Forgets the readiness this guard saw (not the closed states, which are final), unless the loop
     /// delivered newer readiness for the same direction since the guard was issued. Call it after the
     /// operation returned EAGAIN. Does nothing on a default guard or a disposed descriptor.
     /// </summary>
-    public void ClearReady() => _owner?.Clear(Ready, _interest, _readTick, _writeTick);
+    public void ClearReady()
+    {
+        _owner?.Clear(Ready, _interest, _readTick, _writeTick);
+        Ready = Readiness.None;
+    }
 
     /// <summary>
     /// Forgets the readiness this guard saw in <paramref name="directions"/> only (tokio's
@@ -69,6 +78,7 @@ public readonly struct ReadyGuard : IEquatable<ReadyGuard>
     {
         InterestRules.Validate(directions, nameof(directions));
         _owner?.Clear(Ready & Directions.Mask(directions), _interest & directions, _readTick, _writeTick);
+        Ready &= ~(Directions.Mask(directions) & ~Directions.Final & ~Readiness.Error);
     }
 
     /// <summary>
@@ -93,15 +103,15 @@ public readonly struct ReadyGuard : IEquatable<ReadyGuard>
     }
 
     /// <inheritdoc />
-    public bool Equals(ReadyGuard other) =>
+    public readonly bool Equals(ReadyGuard other) =>
         ReferenceEquals(_owner, other._owner) && Ready == other.Ready && _interest == other._interest
         && _readTick == other._readTick && _writeTick == other._writeTick;
 
     /// <inheritdoc />
-    public override bool Equals(object? obj) => obj is ReadyGuard other && Equals(other);
+    public override readonly bool Equals(object? obj) => obj is ReadyGuard other && Equals(other);
 
     /// <inheritdoc />
-    public override int GetHashCode() => HashCode.Combine(_owner, Ready, _readTick, _writeTick);
+    public override readonly int GetHashCode() => HashCode.Combine(_owner, Ready, _readTick, _writeTick);
 
     /// <summary>Compares two guards: the same descriptor, readiness and ticks.</summary>
     public static bool operator ==(ReadyGuard left, ReadyGuard right) => left.Equals(right);
@@ -110,5 +120,5 @@ public readonly struct ReadyGuard : IEquatable<ReadyGuard>
     public static bool operator !=(ReadyGuard left, ReadyGuard right) => !left.Equals(right);
 
     /// <summary>For example <c>ReadyGuard(Readable, ReadClosed)</c>.</summary>
-    public override string ToString() => $"ReadyGuard({Ready})";
+    public override readonly string ToString() => $"ReadyGuard({Ready})";
 }

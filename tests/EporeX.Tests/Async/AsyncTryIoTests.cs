@@ -152,6 +152,38 @@ public sealed class AsyncTryIoTests
 
     [SkippableTheory]
     [MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
+    public async Task AsyncFd_TryIo_runs_only_when_known_ready_and_clears_on_would_block(string backend)
+    {
+        using var loop = AsyncLoops.Open(backend);
+        using var pipe = new TestPipe();
+        using var fd = loop.Register(pipe.Read, Interest.Readable, leaveOpen: true);
+        var calls = new StrongBox<int>();
+
+        Assert.False(fd.TryIo(Interest.Readable, (pipe.Read, calls), ReadAll, out int _));
+        Assert.Equal(0, calls.Value); // not known ready: not called
+
+        pipe.Write(3);
+        await AsyncLoops.Within(fd.ReadableAsync());
+        Assert.True(fd.TryIo(Interest.Readable, (pipe.Read, calls), ReadAll, out int n));
+        Assert.Equal(3, n);
+        Assert.Equal(1, calls.Value);
+
+        Assert.False(fd.TryIo(Interest.Readable, (pipe.Read, calls), ReadAll, out int _)); // EAGAIN: clears
+        Assert.Equal(2, calls.Value);
+        Assert.False(fd.TryIo(Interest.Readable, (pipe.Read, calls), ReadAll, out int _));
+        Assert.Equal(2, calls.Value); // cleared: not called
+
+        var wait = fd.ReadableAsync();
+        await Task.Delay(AsyncLoops.Quiet);
+        Assert.False(wait.IsCompleted);
+        pipe.Write(1);
+        await AsyncLoops.Within(wait);
+        Assert.True(fd.TryIo(Interest.Readable, (pipe.Read, calls), ReadAll, out n));
+        Assert.Equal(1, n);
+    }
+
+    [SkippableTheory]
+    [MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
     public async Task Bad_arguments_cancellation_and_Dispose_get_typed_errors(string backend)
     {
         using var loop = AsyncLoops.Open(backend);
@@ -163,6 +195,9 @@ public sealed class AsyncTryIoTests
         Assert.Throws<ArgumentNullException>(() => default(ReadyGuard).TryIo<int, int>(0, null!, out _));
         Assert.Throws<ArgumentException>(() => AsyncLoops.Start(fd.IoAsync(Interest.Writable, state, ReadOne)));
         Assert.Throws<ArgumentException>(() => AsyncLoops.Start(fd.IoAsync(0, state, ReadOne)));
+        Assert.Throws<ArgumentNullException>(() => fd.TryIo<int, int>(Interest.Readable, 0, null!, out _));
+        Assert.Throws<ArgumentException>(() => fd.TryIo(Interest.Writable, state, ReadOne, out _));
+        Assert.Throws<ArgumentException>(() => fd.TryIo(0, state, ReadOne, out _));
 
         using (var cts = new CancellationTokenSource())
         {
@@ -182,6 +217,7 @@ public sealed class AsyncTryIoTests
         fd.Dispose();
         await Assert.ThrowsAsync<ObjectDisposedException>(async () => await AsyncLoops.Within(waiting));
         Assert.Throws<ObjectDisposedException>(() => AsyncLoops.Start(fd.IoAsync(Interest.Readable, state, ReadOne)));
+        Assert.Throws<ObjectDisposedException>(() => fd.TryIo(Interest.Readable, state, ReadOne, out _));
     }
 
     [SkippableTheory]
@@ -231,5 +267,12 @@ public sealed class AsyncTryIoTests
     private sealed class StrongBox<T>
     {
         public T Value = default!;
+    }
+
+    private static bool ReadAll((int Fd, StrongBox<int> Calls) state, out int read)
+    {
+        state.Calls.Value++;
+        read = Native.ReadAll(state.Fd);
+        return read > 0;
     }
 }

@@ -12,7 +12,7 @@ public sealed class PollFlagsTests
     [InlineData(Interest.Readable, Linux, POLLIN | POLLRDHUP)]
     [InlineData(Interest.Readable, Bsd, POLLIN)]
     [InlineData(Interest.Writable, Linux, POLLOUT)]
-    [InlineData(Interest.Priority, Linux, POLLPRI)]
+    [InlineData(Interest.Priority, Linux, POLLPRI | POLLRDHUP)]
     [InlineData(Interest.Readable | Interest.Writable, Linux, POLLIN | POLLRDHUP | POLLOUT)]
     [InlineData(Interest.Readable | Interest.Writable | Interest.Priority, Bsd, POLLIN | POLLOUT | POLLPRI)]
     public void Interest_becomes_poll_events(Interest interest, short rdHup, int expected) =>
@@ -23,7 +23,7 @@ public sealed class PollFlagsTests
     [InlineData(POLLPRI, Readiness.Readable | Readiness.Priority)]
     [InlineData(POLLOUT, Readiness.Writable)]
     [InlineData(POLLIN | POLLRDHUP, Readiness.Readable | Readiness.ReadClosed)]
-    [InlineData(POLLRDHUP, Readiness.None)]
+    [InlineData(POLLRDHUP, Readiness.ReadClosed)] // asked for with POLLPRI alone: the peer shut down
     [InlineData(POLLHUP, Readiness.ReadClosed | Readiness.WriteClosed)]
     [InlineData(POLLIN | POLLHUP, Readiness.Readable | Readiness.ReadClosed | Readiness.WriteClosed)]
     [InlineData(POLLERR, Readiness.Error | Readiness.WriteClosed)]
