@@ -142,6 +142,14 @@ public sealed class EventLoop : IDisposable, IAsyncDisposable
     /// </summary>
     internal bool ShortReadDrains => Backend is "epoll" or "poll" || (Backend == "kqueue" && !OperatingSystem.IsLinux());
 
+    /// <summary>
+    /// True where the queue itself takes a socket's pending error, so that only its event tells of it:
+    /// libkqueue, whose read filter fills a kevent's <c>fflags</c> from <c>getsockopt(SO_ERROR)</c> when
+    /// epoll reports <c>EPOLLERR</c> (src/linux/read.c), which clears the error; a reset connection's next
+    /// <c>recv</c> then finds only the end of the stream. A BSD kernel reports the error without clearing it.
+    /// </summary>
+    internal bool ErrorsOnlyInEvents => Backend == "kqueue" && OperatingSystem.IsLinux();
+
     internal Registry Registry => _poll.Registry;
 
     /// <summary>
@@ -290,7 +298,7 @@ public sealed class EventLoop : IDisposable, IAsyncDisposable
     private IoRegistration RegisterCore(DescriptorIo io, Interest interest)
     {
         ObjectDisposedException.ThrowIf(_stopping, this);
-        var registration = new IoRegistration(io, interest, InlineContinuations);
+        var registration = new IoRegistration(io, interest, InlineContinuations, ErrorsOnlyInEvents);
         _table.Claim(registration, this);
         try
         {

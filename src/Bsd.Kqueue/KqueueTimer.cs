@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Threading;
 using static EporeX.Bsd.Kqueue.KeventFlags;
 
@@ -12,7 +13,7 @@ namespace EporeX.Bsd.Kqueue;
 /// the udata is the schedule's generation, new at every Arm, so a kevent of an old schedule still in a
 /// wait's buffer is recognised and dropped; the token is the timer's. EVFILT_TIMER has no first delay apart from its period: when due and period differ, the timer is
 /// a oneshot of <c>due</c> and the waiting thread adds the periodic knote when that one fires, so the periods
-/// count from the first expiration's delivery.
+/// count from the first expiration's delivery, and the periods a late wait missed before it are added from the clock.
 /// </summary>
 internal sealed class KqueueTimer : IEventQueueTimer
 {
@@ -25,6 +26,8 @@ internal sealed class KqueueTimer : IEventQueueTimer
     private bool _armed;
     private long _pending;
     private long _periodAfterFirst;
+    private long _armedAt;
+    private long _dueNs;
 
     public KqueueTimer(KqueueEventQueue queue, KqueueTimerTable table, Token token)
     {
@@ -43,6 +46,8 @@ internal sealed class KqueueTimer : IEventQueueTimer
             _generation++;
             Interlocked.Exchange(ref _pending, 0);
             _periodAfterFirst = 0;
+            _armedAt = Stopwatch.GetTimestamp();
+            _dueNs = dueNs;
             if (period is not { } p)
             {
                 Add(EV_ONESHOT, dueNs);
@@ -86,6 +91,14 @@ internal sealed class KqueueTimer : IEventQueueTimer
             {
                 var period = _periodAfterFirst;
                 _periodAfterFirst = 0;
+
+                // The oneshot's data is 1 however late the wait: count the periods that passed since it was due.
+                var lateNs = (Stopwatch.GetElapsedTime(_armedAt).Ticks * 100) - _dueNs;
+                if (lateNs >= period)
+                {
+                    Interlocked.Add(ref _pending, lateNs / period);
+                }
+
                 Add(0, period); // the oneshot knote is gone: the same ident now names the periodic one
             }
 

@@ -1,4 +1,5 @@
 using System;
+using System.Net.Sockets;
 using System.Runtime.CompilerServices;
 using System.Threading;
 using System.Threading.Tasks;
@@ -13,8 +14,11 @@ namespace EporeX;
 /// </summary>
 internal sealed class IoRegistration
 {
-    public IoRegistration(DescriptorIo io, Interest interest, bool inlineContinuations)
+    private readonly bool _errorsOnlyInEvents;
+
+    public IoRegistration(DescriptorIo io, Interest interest, bool inlineContinuations, bool errorsOnlyInEvents = false)
     {
+        _errorsOnlyInEvents = errorsOnlyInEvents;
         Io = io;
         Interest = interest;
         Cell = new ReadinessCell(interest, inlineContinuations);
@@ -112,6 +116,12 @@ internal sealed class IoRegistration
         if (n < 0)
         {
             Cell.ClearAfterWouldBlock(read: true, tick);
+        }
+        else if (n == 0 && _errorsOnlyInEvents && !buffer.IsEmpty && Cell.ErrorReported && Io.IsStreamSocket)
+        {
+            // The queue took the socket's error (EventLoop.ErrorsOnlyInEvents) and its event said so: the end
+            // of this stream is a reset, as recv reports it elsewhere, not a clean end.
+            throw new SocketException((int)SocketError.ConnectionReset);
         }
 
         return n;

@@ -148,7 +148,13 @@ internal sealed class DescriptorPipeWriter : PipeWriter, IValueTaskSource<FlushR
         bool sendNow;
         lock (_sync)
         {
-            ThrowIfCompleted();
+            if (_completed)
+            {
+                // Pipe's rule: a flush after Complete is no error (Complete committed everything, and sends it).
+                // It reports completion once the connection is aborted, as Pipe's once its reader completed.
+                return new ValueTask<FlushResult>(new FlushResult(isCanceled: false, isCompleted: _owner.AbortReason is not null));
+            }
+
             Commit();
             if (_stopped)
             {

@@ -60,6 +60,18 @@ internal sealed class ReadinessCell
 
     public bool IsClosed => Volatile.Read(ref _closedReason) is not null;
 
+    /// <summary>An error was delivered and is not cleared yet.</summary>
+    public bool ErrorReported
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return ((_read | _write) & Readiness.Error) != 0;
+            }
+        }
+    }
+
     /// <summary>True while an await is queued (read without the lock: a hint for the loop's checks).</summary>
     public bool HasWaiters => !_waiters.IsEmpty;
 

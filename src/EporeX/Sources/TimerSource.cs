@@ -15,7 +15,9 @@ namespace EporeX;
 /// a backend hosts timers.</para>
 /// <para>Semantics, the same on every backend: an expiration never comes early; a wait reports the token
 /// once for one or more expirations since the timer's previous event (edge-like: an expiration you do not
-/// <see cref="Consume"/> is not reported again); <see cref="Consume"/> returns how many expirations
+/// <see cref="Consume"/> is not reported again; on epoll a periodic timer whose events are never consumed is
+/// not reported again at all, because a timerfd restarts its periods only when read: consume every event);
+/// <see cref="Consume"/> returns how many expirations
 /// happened since it was last called, so periods missed by a late loop are counted, never queued as
 /// separate events. <see cref="Arm"/> replaces the schedule and <see cref="Disarm"/> stops it; both
 /// discard the expirations not yet consumed, and no wait that starts after they return reports the old
@@ -81,7 +83,9 @@ public sealed class TimerSource : IDisposable
 
     /// <summary>
     /// Takes the expirations that happened since the last call (or since <see cref="Arm"/>): how many
-    /// periods passed, 0 when none. Call it when the timer's event arrives.
+    /// periods passed, 0 when none. Call it when the timer's event arrives: on kqueue the count comes with
+    /// the timer's kevent, so before a wait has delivered it Consume returns 0 (the expiration is not lost:
+    /// the next wait reports it); on timerfd and poll(2) deadlines it counts at once.
     /// </summary>
     /// <exception cref="ObjectDisposedException">The timer is disposed.</exception>
     public long Consume()

@@ -106,6 +106,29 @@ public sealed class AsyncTokioParityTests
         }
     }
 
+    /// <summary>
+    /// tokio: a read after the peer reset the connection fails with the reset (ECONNRESET), never a clean
+    /// end of the stream. On libkqueue the queue takes the socket's error (EventLoop.ErrorsOnlyInEvents).
+    /// </summary>
+    [SkippableTheory]
+    [MemberData(nameof(AsyncLoops.AllWithModes), MemberType = typeof(AsyncLoops))]
+    public async Task A_read_after_the_peer_reset_fails_with_the_reset(string backend, bool inline)
+    {
+        using var loop = AsyncLoops.Open(backend, inline);
+        var (client, server) = Loopback.ConnectedPair();
+        using (client)
+        using (server)
+        {
+            using var fd = loop.Register(server, Interest.Readable | Interest.Writable, leaveOpen: true);
+            client.LingerState = new LingerOption(true, 0);
+            client.Close(); // RST
+            var guard = await AsyncLoops.Within(fd.ReadableAsync());
+            Assert.True(guard.IsReadClosed || guard.IsError, guard.ToString());
+            var e = await Assert.ThrowsAsync<SocketException>(async () => await AsyncLoops.Within(fd.ReadAsync(new byte[16])));
+            Assert.Equal(SocketError.ConnectionReset, e.SocketErrorCode);
+        }
+    }
+
     /// <summary>tokio (mio's mapping): a pipe whose reader is gone completes writable() with write-closed.</summary>
     [SkippableTheory]
     [MemberData(nameof(AsyncLoops.AllWithModes), MemberType = typeof(AsyncLoops))]

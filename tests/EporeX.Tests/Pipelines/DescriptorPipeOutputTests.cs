@@ -256,7 +256,7 @@ public sealed class DescriptorPipeOutputTests
             var reason = new IOException("the protocol gave up");
             pipe.Output.Complete(reason);
             Assert.Throws<InvalidOperationException>(() => pipe.Output.GetMemory());
-            await Assert.ThrowsAsync<InvalidOperationException>(async () => await pipe.Output.FlushAsync());
+            Assert.False((await AsyncLoops.Within(pipe.Output.FlushAsync())).IsCanceled); // as Pipe's writer: a flush after Complete is no error
             pipe.Output.Complete(); // again: nothing
 
             Assert.Same(reason, await Assert.ThrowsAsync<IOException>(() => pendingRead.WaitAsync(Waiting.Long)));
