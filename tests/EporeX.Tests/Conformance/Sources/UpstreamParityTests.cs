@@ -25,14 +25,17 @@ public sealed class UpstreamParityTimerProcessTests
         var period = TimeSpan.FromMilliseconds(10);
         var clock = Stopwatch.StartNew();
         timer.Arm(due, period);
+        var sinceArmed = Stopwatch.StartNew(); // started after the timer: it undercounts, never overcounts
         Thread.Sleep(220); // the loop is busy: the first expiration and about 20 periods after it pass
+        var passedBeforeTheWait = 1 + (long)((sinceArmed.Elapsed - due) / period);
 
         poll.WaitFor(T, TimeSpan.FromSeconds(2));
         var count = timer.Consume();
         var elapsed = clock.Elapsed;
 
-        // due at 20 ms, then 30, 40, … : at least 1 + (220 - 20) / 10 = 21 have passed before the wait.
-        Assert.InRange(count, 21, 2 + (long)((elapsed - due) / period));
+        // due at 20 ms, then 30, 40, … : every one that passed before the wait is counted (about 21).
+        Assert.True(passedBeforeTheWait >= 20, $"slept {sinceArmed.Elapsed.TotalMilliseconds} ms");
+        Assert.InRange(count, passedBeforeTheWait, 2 + (long)((elapsed - due) / period));
     }
 
     [SkippableTheory]
@@ -85,7 +88,7 @@ public sealed class UpstreamParityTimerProcessTests
         timer.Arm(TimeSpan.FromMilliseconds(5), TimeSpan.FromMilliseconds(5));
         poll.WaitFor(T);
 
-        timer.Arm(TimeSpan.FromMilliseconds(30));
+        timer.Arm(TimeSpan.FromMilliseconds(300)); // long enough that no busy core lets it expire before the Consume below
         Assert.Equal(0, timer.Consume());
         poll.WaitFor(T);
         Assert.Equal(1, timer.Consume());
@@ -147,6 +150,7 @@ public sealed class UpstreamParityTimerProcessTests
     public void A_Process_obtained_by_id_that_is_not_our_child_is_reported_when_it_exits(string backend)
     {
         using var poll = Backends.Open(backend);
+        var clock = Stopwatch.StartNew(); // before the process: its 0.3 s sleep cannot end sooner on this clock
         using var parent = Process.Start(new ProcessStartInfo("/bin/sh", ["-c", "sleep 0.3 & echo $!; exec sleep 5"])
         {
             UseShellExecute = false,
@@ -157,11 +161,10 @@ public sealed class UpstreamParityTimerProcessTests
             var pid = int.Parse(parent.StandardOutput.ReadLine()!);
             using var other = Process.GetProcessById(pid);
             using var source = new ProcessExitSource(poll.Registry, T, other);
-            var clock = Stopwatch.StartNew();
 
             poll.WaitFor(T, TimeSpan.FromSeconds(3));
 
-            Assert.True(clock.Elapsed >= TimeSpan.FromMilliseconds(150), $"reported after {clock.Elapsed.TotalMilliseconds} ms");
+            Assert.True(clock.Elapsed >= TimeSpan.FromMilliseconds(250), $"reported {clock.Elapsed.TotalMilliseconds} ms after the start");
         }
         finally
         {
@@ -203,6 +206,7 @@ public sealed class UpstreamParityTimerProcessTests
     public void A_running_process_that_is_not_our_child_is_reported_when_it_exits(string backend)
     {
         using var poll = Backends.Open(backend);
+        var clock = Stopwatch.StartNew(); // before the process: its 0.3 s sleep cannot end sooner on this clock
         using var parent = Process.Start(new ProcessStartInfo("/bin/sh", ["-c", "sleep 0.3 & echo $!; exec sleep 5"])
         {
             UseShellExecute = false,
@@ -212,11 +216,10 @@ public sealed class UpstreamParityTimerProcessTests
         {
             var pid = int.Parse(parent.StandardOutput.ReadLine()!);
             using var source = new ProcessExitSource(poll.Registry, T, pid);
-            var clock = Stopwatch.StartNew();
 
             poll.WaitFor(T, TimeSpan.FromSeconds(3));
 
-            Assert.True(clock.Elapsed >= TimeSpan.FromMilliseconds(150), $"reported after {clock.Elapsed.TotalMilliseconds} ms");
+            Assert.True(clock.Elapsed >= TimeSpan.FromMilliseconds(250), $"reported {clock.Elapsed.TotalMilliseconds} ms after the start");
             poll.AssertQuiet(T, TimeSpan.FromMilliseconds(100));
         }
         finally
