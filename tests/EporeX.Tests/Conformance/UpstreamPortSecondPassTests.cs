@@ -33,17 +33,17 @@ public sealed class UpstreamPortSecondPassTests
         {
             poll.Registry.Register(a, T1, Interest.Readable | Interest.Writable);
             poll.Registry.Register(b, T2, Interest.Readable | Interest.Writable);
-            Assert.True(WaitUntil(poll, T1, e => e.IsWritable).IsWritable);
+            Assert.True(poll.WaitUntil(T1, e => e.IsWritable).IsWritable);
 
             Assert.Equal(4, Native.WriteBytes(a, 4));
-            Assert.True(WaitUntil(poll, T2, e => e.IsReadable).IsReadable);
+            Assert.True(poll.WaitUntil(T2, e => e.IsReadable).IsReadable);
 
             Assert.Equal(0, Native.Shutdown(a, 0)); // SHUT_RD
-            var readClosed = WaitUntil(poll, T1, e => e.IsReadClosed);
+            var readClosed = poll.WaitUntil(T1, e => e.IsReadClosed);
             Assert.True(readClosed.IsReadClosed, readClosed.ToString());
 
             Assert.Equal(0, Native.Shutdown(a, Native.SHUT_WR));
-            var writeClosed = WaitUntil(poll, T1, e => e.IsWriteClosed);
+            var writeClosed = poll.WaitUntil(T1, e => e.IsWriteClosed);
             Assert.True(writeClosed.IsWriteClosed, writeClosed.ToString());
 
             poll.Registry.Deregister(a);
@@ -69,7 +69,7 @@ public sealed class UpstreamPortSecondPassTests
         poll.Registry.Register(s1, T1, Interest.Readable);
         poll.AssertQuiet(T1);
         s1.Shutdown(SocketShutdown.Receive);
-        var e = WaitUntil(poll, T1, ev => ev.IsReadClosed);
+        var e = poll.WaitUntil(T1, ev => ev.IsReadClosed);
         Assert.True(e.IsReadClosed, e.ToString());
     }
 
@@ -86,7 +86,7 @@ public sealed class UpstreamPortSecondPassTests
         Assert.True(poll.WaitFor(T1).IsWritable);
 
         s1.SendTo(Array.Empty<byte>(), s2.LocalEndPoint!);
-        var e = WaitUntil(poll, T2, ev => ev.IsReadable);
+        var e = poll.WaitUntil(T2, ev => ev.IsReadable);
         Assert.False(e.IsReadClosed || e.IsError, e.ToString()); // a live socket: epoll reports EPOLLIN alone
 
         EndPoint from = new IPEndPoint(IPAddress.Any, 0);
@@ -127,13 +127,13 @@ public sealed class UpstreamPortSecondPassTests
 
         var buffer = new byte[20];
         Send();
-        Assert.True(WaitUntil(poll, T2, e => e.IsReadable).IsReadable);
+        Assert.True(poll.WaitUntil(T2, e => e.IsReadable).IsReadable);
         Assert.Equal(data.Length, s2.Receive(buffer));
         var wouldBlock = Assert.Throws<SocketException>(() => s2.Receive(buffer));
         Assert.Equal(SocketError.WouldBlock, wouldBlock.SocketErrorCode);
 
         Send();
-        Assert.True(WaitUntil(poll, T2, e => e.IsReadable).IsReadable);
+        Assert.True(poll.WaitUntil(T2, e => e.IsReadable).IsReadable);
         Assert.Equal(data.Length, s2.Receive(buffer));
         Assert.Equal(data, buffer.Take(data.Length).ToArray());
     }
@@ -177,7 +177,7 @@ public sealed class UpstreamPortSecondPassTests
         poll.AssertQuiet(T1, TimeSpan.FromMilliseconds(100));
 
         server.Dispose();
-        var second = WaitUntil(poll, T1, e => e.IsReadable);
+        var second = poll.WaitUntil(T1, e => e.IsReadable);
         Assert.True(second.IsReadable, second.ToString());
     }
 
@@ -197,7 +197,7 @@ public sealed class UpstreamPortSecondPassTests
         Assert.Equal(0, poll.Wait(new Events(16), TimeSpan.FromMilliseconds(100)));
 
         s.Shutdown(SocketShutdown.Send);
-        var e = WaitUntil(poll, T1, ev => ev.IsReadable);
+        var e = poll.WaitUntil(T1, ev => ev.IsReadable);
         Assert.True(e.IsReadable && e.IsReadClosed, e.ToString());
     }
 
@@ -220,7 +220,7 @@ public sealed class UpstreamPortSecondPassTests
         accepted.Dispose();
 
         var seen = new List<Event>();
-        var e = WaitUntil(poll, T2, ev => ev.IsReadable, seen);
+        var e = poll.WaitUntil(T2, ev => ev.IsReadable, seen);
         Assert.True(e.IsReadable, e.ToString());
         Assert.DoesNotContain(seen, ev => ev.Token == T3);
         AssertSilentFor(poll, T3, TimeSpan.FromMilliseconds(100));
@@ -246,7 +246,7 @@ public sealed class UpstreamPortSecondPassTests
         PeerClose.AwaitSeen(server.SafeHandle);
 
         poll.Registry.Register(server, T3, Interest.Readable);
-        var e = WaitUntil(poll, T3, ev => ev.IsReadable);
+        var e = poll.WaitUntil(T3, ev => ev.IsReadable);
         Assert.True(e.IsReadable, e.ToString());
         server.Blocking = false;
         try
@@ -416,7 +416,7 @@ public sealed class UpstreamPortSecondPassTests
         Assert.True(poll.WaitFor(T1).IsReadable);
         using var accepted = listener.Accept();
         poll.Registry.Reregister(client, T2, Interest.Writable);
-        Assert.True(WaitUntil(poll, T2, e => e.IsWritable).IsWritable);
+        Assert.True(poll.WaitUntil(T2, e => e.IsWritable).IsWritable);
         poll.Registry.Deregister(client);
         poll.Registry.Deregister(listener);
         Assert.Equal(0, poll.Wait(new Events(16), TimeSpan.FromMilliseconds(100)));
@@ -445,7 +445,7 @@ public sealed class UpstreamPortSecondPassTests
         poll.Registry.Reregister(client, T2, Interest.Readable);
         listener.Accept().Dispose();
 
-        var ev = WaitUntil(poll, T2, e => e.IsReadable);
+        var ev = poll.WaitUntil(T2, e => e.IsReadable);
         Assert.True(ev.IsReadable, ev.ToString());
         Assert.Equal(0, client.Receive(new byte[1024]));
     }
@@ -509,31 +509,5 @@ public sealed class UpstreamPortSecondPassTests
         }
 
         Assert.True(missing.Count == 0, $"{poll.Backend}: never saw {string.Join(", ", missing.Select(m => m.Token))}");
-    }
-
-    private static Event WaitUntil(Poll poll, Token token, Func<Event, bool> wanted, List<Event>? all = null)
-    {
-        var events = new Events(16);
-        var clock = Stopwatch.StartNew();
-        var seen = new List<Event>();
-        while (clock.Elapsed < Waiting.Arrives)
-        {
-            poll.Wait(events, TimeSpan.FromMilliseconds(100));
-            foreach (var e in events)
-            {
-                all?.Add(e);
-                if (e.Token == token)
-                {
-                    seen.Add(e);
-                    if (wanted(e))
-                    {
-                        return e;
-                    }
-                }
-            }
-        }
-
-        Assert.Fail($"{poll.Backend}: never the wanted event for {token}; saw {string.Join(", ", seen.Distinct())}");
-        return default;
     }
 }

@@ -95,7 +95,7 @@ public sealed class UpstreamPortTests
         poll.Registry.Register(c, T, Interest.Readable | Interest.Writable);
         Assert.True(poll.WaitFor(T).IsWritable);
         c.Shutdown(SocketShutdown.Receive);
-        var e = WaitUntil(poll, T, ev => ev.IsReadClosed);
+        var e = poll.WaitUntil(T, ev => ev.IsReadClosed);
         Assert.True(e.IsReadClosed, e.ToString());
     }
 
@@ -110,7 +110,7 @@ public sealed class UpstreamPortTests
         poll.Registry.Register(c, T, Interest.Readable | Interest.Writable);
         Assert.True(poll.WaitFor(T).IsWritable);
         c.Shutdown(SocketShutdown.Both);
-        var e = WaitUntil(poll, T, ev => ev.IsWriteClosed);
+        var e = poll.WaitUntil(T, ev => ev.IsWriteClosed);
         Assert.True(e.IsWriteClosed, e.ToString());
     }
 
@@ -125,7 +125,7 @@ public sealed class UpstreamPortTests
         poll.Registry.Register(c, T, Interest.Readable | Interest.Writable);
         Assert.True(poll.WaitFor(T).IsWritable);
         s.Shutdown(SocketShutdown.Send);
-        var e = WaitUntil(poll, T, ev => ev.IsReadClosed);
+        var e = poll.WaitUntil(T, ev => ev.IsReadClosed);
         Assert.True(e.IsReadClosed, e.ToString());
     }
 
@@ -145,7 +145,7 @@ public sealed class UpstreamPortTests
         Assert.Throws<SocketException>(() => c.Receive(new byte[1]));
         server.LingerState = new LingerOption(true, 0);
         server.Dispose();
-        var e = WaitUntil(poll, T, ev => ev.IsReadClosed);
+        var e = poll.WaitUntil(T, ev => ev.IsReadClosed);
         Assert.True(e.IsReadClosed, e.ToString());
         var clock = Stopwatch.StartNew();
         var events = new Events(8);
@@ -172,7 +172,7 @@ public sealed class UpstreamPortTests
         var sock = listener.Accept();
         sock.LingerState = new LingerOption(true, 0);
         sock.Dispose();
-        var e = WaitUntil(poll, T, ev => ev.IsReadable);
+        var e = poll.WaitUntil(T, ev => ev.IsReadable);
         Assert.True(e.IsReadable, e.ToString());
     }
 
@@ -339,7 +339,7 @@ public sealed class UpstreamPortTests
         poll.Registry.Register(c, T, interest);
         server.LingerState = new LingerOption(true, 0);
         server.Dispose();
-        var e = WaitUntil(poll, T, ev => ev.IsError);
+        var e = poll.WaitUntil(T, ev => ev.IsError);
         Assert.True(e.IsError, e.ToString());
     }
 
@@ -355,9 +355,9 @@ public sealed class UpstreamPortTests
             poll.Registry.Register(a, T, Interest.Readable | Interest.Writable);
             Assert.True(poll.WaitFor(T).IsWritable);
             Native.WriteBytes(b, 3);
-            Assert.True(WaitUntil(poll, T, ev => ev.IsReadable).IsReadable);
+            Assert.True(poll.WaitUntil(T, ev => ev.IsReadable).IsReadable);
             Native.Shutdown(a, both ? 2 : 0);
-            var e = WaitUntil(poll, T, ev => both ? ev.IsWriteClosed : ev.IsReadClosed);
+            var e = poll.WaitUntil(T, ev => both ? ev.IsWriteClosed : ev.IsReadClosed);
             Assert.True(both ? e.IsWriteClosed : e.IsReadClosed, e.ToString());
             poll.Registry.Deregister(a);
         }
@@ -591,26 +591,5 @@ public sealed class UpstreamPortTests
                 Assert.True(poll2.WaitFor(T2).IsReadable, mode.ToString());
             }
         }
-    }
-
-    private static Event WaitUntil(Poll poll, Token token, Func<Event, bool> wanted)
-    {
-        var events = new Events(16);
-        var clock = Stopwatch.StartNew();
-        var seen = new System.Collections.Generic.List<Event>();
-        while (clock.Elapsed < Waiting.Arrives)
-        {
-            poll.Wait(events, TimeSpan.FromMilliseconds(100));
-            foreach (var e in events)
-            {
-                if (e.Token == token)
-                {
-                    seen.Add(e);
-                    if (wanted(e)) return e;
-                }
-            }
-        }
-        Assert.Fail($"{poll.Backend}: never the wanted event; saw {string.Join(", ", seen.Distinct())}");
-        return default;
     }
 }

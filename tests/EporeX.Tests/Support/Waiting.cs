@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Diagnostics;
+using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 
@@ -36,6 +37,37 @@ public static class Waiting
         }
 
         Assert.Fail($"no event for token {token} within {limit.TotalMilliseconds} ms on {poll.Backend}");
+        return default;
+    }
+
+    /// <summary>
+    /// Waits until an event with <paramref name="token"/> that <paramref name="wanted"/> accepts arrives (level
+    /// registrations report a state until it changes), or fails after <see cref="Arrives"/> naming what came
+    /// instead; every event seen is added to <paramref name="all"/> when given.
+    /// </summary>
+    public static Event WaitUntil(this Poll poll, Token token, Func<Event, bool> wanted, List<Event>? all = null)
+    {
+        var events = new Events(16);
+        var clock = Stopwatch.StartNew();
+        var seen = new List<Event>();
+        while (clock.Elapsed < Arrives)
+        {
+            poll.Wait(events, TimeSpan.FromMilliseconds(100));
+            foreach (var e in events)
+            {
+                all?.Add(e);
+                if (e.Token == token)
+                {
+                    seen.Add(e);
+                    if (wanted(e))
+                    {
+                        return e;
+                    }
+                }
+            }
+        }
+
+        Assert.Fail($"{poll.Backend}: never the wanted event for {token}; saw {string.Join(", ", seen.Distinct())}");
         return default;
     }
 
