@@ -13,8 +13,8 @@ namespace EporeX;
 /// tty is one <see cref="AsyncFd"/>; a pipe pair is two.
 /// </summary>
 /// <remarks>
-/// <para>Receiving reads straight into the input pipe's segments and stops while the application is
-/// <see cref="DescriptorPipeOptions.ReceivePauseThreshold"/> behind; sending is one vectored system call per
+/// <para>Receiving reads straight into <see cref="Input"/>'s blocks, ahead of the application, and stops while
+/// <see cref="DescriptorPipeOptions.ReceivePauseThreshold"/> bytes are unexamined; sending is one vectored system call per
 /// flush (or per <c>IOV_MAX</c> segments), resumed on writability, and the application's
 /// <c>FlushAsync</c> waits while <see cref="DescriptorPipeOptions.SendPauseThreshold"/> bytes are unsent.
 /// Memory per connection is bounded by the two thresholds.</para>
@@ -44,10 +44,8 @@ public sealed class DescriptorPipe : IDuplexPipe, IAsyncDisposable
 
     private readonly AsyncFd _reader;
     private readonly AsyncFd _writer;
-    private readonly Pipe _input;
-    private readonly PipeReader _inputReader;
+    private readonly DescriptorPipeReader _input;
     private readonly DescriptorPipeWriter _output;
-    private readonly Task _receiving;
     private readonly Func<Exception, Exception>? _mapError;
     private Exception? _abortReason;
     private int _ended;
@@ -70,7 +68,6 @@ public sealed class DescriptorPipe : IDuplexPipe, IAsyncDisposable
         // read to the application as a work item: one trip through the pool per read, and an application
         // that blocks (a synchronous read) never stops its own connection's receiving.
         PipeScheduler inputReaderScheduler;
-        var receiverOnPoolLoopThread = false;
         if (reader.Loop.InlineContinuations)
         {
             inputReaderScheduler = options.InlineScheduling ? PipeScheduler.Inline : PipeScheduler.ThreadPool;
@@ -81,21 +78,19 @@ public sealed class DescriptorPipe : IDuplexPipe, IAsyncDisposable
         }
         else
         {
-            receiverOnPoolLoopThread = true;
             reader.Registration.Cell.ContinueInline();
             writer.Registration.Cell.ContinueInline(); // a send resumed on writability is a non-blocking call too
             inputReaderScheduler = options.DeferSends ? new ApplicationScheduler(_output) : PipeScheduler.ThreadPool;
         }
 
-        _input = new Pipe(new PipeOptions(pool, inputReaderScheduler, PipeScheduler.Inline, options.ReceivePauseThreshold, Resume(options.ReceivePauseThreshold, options.ReceiveResumeThreshold), options.MinimumSegmentSize, useSynchronizationContext: false));
-        _inputReader = inputReaderScheduler is ApplicationScheduler ? new DescriptorPipeReader(_input.Reader, _output) : _input.Reader;
-
-        _receiving = PipeReceiver.RunAsync(this, reader.Registration, _input.Writer, options.MinimumSegmentSize, options.WaitForDataBeforeAllocatingBuffer, shortReadDrains, leaveTheLoopThread: receiverOnPoolLoopThread);
-        Completion = Task.WhenAll(_receiving, _output.Ended);
+        var sendHeldBeforeWaiting = inputReaderScheduler is ApplicationScheduler ? _output : null;
+        _input = new DescriptorPipeReader(this, reader.Registration, options, pool, Resume(options.ReceivePauseThreshold, options.ReceiveResumeThreshold), shortReadDrains, inputReaderScheduler, sendHeldBeforeWaiting);
+        _input.Start();
+        Completion = Task.WhenAll(_input.Ended, _output.Ended);
     }
 
     /// <summary>What the descriptor received: read it, and <c>AdvanceTo</c> what was consumed.</summary>
-    public PipeReader Input => _inputReader;
+    public PipeReader Input => _input;
 
     /// <summary>What to send: write, then <c>FlushAsync</c>; <c>Complete</c> to half-close.</summary>
     public PipeWriter Output => _output;
@@ -108,7 +103,7 @@ public sealed class DescriptorPipe : IDuplexPipe, IAsyncDisposable
     /// <see cref="DisposeAsync"/> (the input pipe is then complete). It never faults. A server's
     /// "connection closed" signal.
     /// </summary>
-    public Task ReceiveCompletion => _receiving;
+    public Task ReceiveCompletion => _input.Ended;
 
     internal bool SendErrorsEndOutputQuietly { get; }
 
@@ -176,8 +171,9 @@ public sealed class DescriptorPipe : IDuplexPipe, IAsyncDisposable
             _reader.Registration.Io.TryResetOnClose();
         }
 
-        Volatile.Write(ref _abortReason, reason ?? new IOException("The connection was aborted."));
-        _input.Writer.CancelPendingFlush();
+        reason ??= new IOException("The connection was aborted.");
+        Volatile.Write(ref _abortReason, reason);
+        _input.End(reason);
         _output.Abort();
         _reader.Dispose(); // pending awaits fail at once; the descriptor closes when no call is using it
         _writer.Dispose();
@@ -195,12 +191,12 @@ public sealed class DescriptorPipe : IDuplexPipe, IAsyncDisposable
         await _output.Ended.ConfigureAwait(false);
         if (Interlocked.Exchange(ref _ended, 1) == 0)
         {
-            _input.Writer.CancelPendingFlush();
+            _input.End(null);
             _reader.Dispose();
             _writer.Dispose();
         }
 
-        await _receiving.ConfigureAwait(false);
+        await _input.Ended.ConfigureAwait(false);
     }
 
     /// <summary>The sender has handed everything to the kernel and the application completed its output: half-close.</summary>

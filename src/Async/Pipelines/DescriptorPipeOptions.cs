@@ -10,13 +10,15 @@ public sealed class DescriptorPipeOptions
     public MemoryPool<byte>? Pool { get; set; }
 
     /// <summary>
-    /// Received bytes the application has not read yet at which receiving pauses (1 MiB by default):
+    /// Received bytes the application has not examined yet at which receiving pauses (1 MiB by default; as
+    /// with <c>Pipe</c>, bytes examined without being consumed do not count, so a frame larger than this still arrives):
     /// the descriptor is then left unread, so the kernel's buffers fill and the peer is slowed down (TCP's
-    /// window closes). Memory held per connection stays under this plus one segment.
+    /// window closes). Memory held per connection stays under this plus one segment, plus what the application
+    /// examined and keeps unconsumed.
     /// </summary>
     public long ReceivePauseThreshold { get; set; } = 1024 * 1024;
 
-    /// <summary>Unread bytes under which receiving resumes (half of <see cref="ReceivePauseThreshold"/> by default, when 0).</summary>
+    /// <summary>Unexamined bytes under which receiving resumes (half of <see cref="ReceivePauseThreshold"/> by default, when 0).</summary>
     public long ReceiveResumeThreshold { get; set; }
 
     /// <summary>Unsent bytes at which the application's <c>Output.FlushAsync</c> waits (64 KiB by default).</summary>
@@ -50,8 +52,10 @@ public sealed class DescriptorPipeOptions
     public bool DeferSends { get; set; }
 
     /// <summary>
-    /// Wait for the descriptor to be readable before taking a segment from the pool (true by default), so
-    /// an idle connection holds no buffer, at the price of one more readiness check per receive.
+    /// True (the default): the input takes a segment from the pool only once the descriptor is readable, and
+    /// gives it back once the application has consumed what it holds, so an idle connection holds no
+    /// buffer. False: it keeps one segment, emptied, for the next receive (no trip to the pool per burst, one
+    /// block per idle connection).
     /// </summary>
     public bool WaitForDataBeforeAllocatingBuffer { get; set; } = true;
 

@@ -1,62 +1,699 @@
 using System;
-using System.IO;
+using System.Buffers;
 using System.IO.Pipelines;
+using System.Runtime.CompilerServices;
+using System.Runtime.ExceptionServices;
 using System.Threading;
 using System.Threading.Tasks;
+using System.Threading.Tasks.Sources;
 
 namespace EporeX;
 
 /// <summary>
-/// A <see cref="DescriptorPipe"/>'s input when sends are batched on the pool: the input pipe's reader, except
-/// that a read which must wait first sends what the application flushed in its batch. An application that
-/// answers and then waits for the peer (even blocking on the read, with Kestrel's AllowSynchronousIO) must
-/// not hold back the answer the peer is waiting for.
+/// A <see cref="DescriptorPipe"/>'s input: a <see cref="PipeReader"/> of its own over a chain of pool
+/// blocks the descriptor is received into (no copy, no second pipe, no receive task between them). On
+/// readability the receiver reads until the descriptor would block, the application is the pause threshold
+/// behind, or the stream ends; then it hands the data to a waiting read, inline or through the scheduler.
+/// It reads ahead of the application, so the peer's end or reset is seen while nobody reads.
 /// </summary>
-internal sealed class DescriptorPipeReader(PipeReader inner, DescriptorPipeWriter output) : PipeReader
+/// <remarks>
+/// <para>The receiver is one party at a time (<see cref="Receiver"/>): the readiness callback, or whoever
+/// resumes it (the constructor, an <c>AdvanceTo</c> under the resume threshold). It calls the kernel
+/// outside the lock, into the tail block beyond the end the application can see; the application never
+/// frees the tail while the receiver holds it.</para>
+/// <para>The rules are <see cref="Pipe"/>'s reader's: one read at a time, each answered by <c>AdvanceTo</c>;
+/// a read waits until there are bytes it has not examined, the end, an error (thrown, even with data
+/// left), or <see cref="CancelPendingRead"/>.</para>
+/// </remarks>
+internal sealed class DescriptorPipeReader : PipeReader, IValueTaskSource<ReadResult>, IThreadPoolWorkItem
 {
+    private const int SpareSegments = 4;
+
+    private static readonly Action<object?> FinishScheduled = static state => ((DescriptorPipeReader)state!).FinishRead();
+    private static readonly Action<object?, CancellationToken> ReadCanceledByToken = static (state, token) => ((DescriptorPipeReader)state!).CancelRead(token);
+
+    private readonly Lock _sync = new();
+    private readonly DescriptorPipe _owner;
+    private readonly IoRegistration _io;
+    private readonly MemoryPool<byte> _pool;
+    private readonly int _segmentSize;
+    private readonly long _pauseThreshold;
+    private readonly long _resumeThreshold;
+    private readonly bool _shortReadDrains;
+    private readonly bool _keepBlockWhenIdle;
+    private readonly PipeScheduler _scheduler;
+    private readonly DescriptorPipeWriter? _sendHeldBeforeWaiting;
+    private readonly Action _onReadable;
+    private readonly TaskCompletionSource _ended = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private ManualResetValueTaskSourceCore<ReadResult> _read;
+    private CancellationTokenRegistration _readRegistration;
+    private CancellationToken _readToken;
+    private ConfiguredValueTaskAwaitable<ReadyGuard>.ConfiguredValueTaskAwaiter _readable;
+
+    // Under _sync. Positions are absolute: bytes since the first received.
+    private PipeSegment? _head;
+    private int _headStart;
+    private PipeSegment? _tail;
+    private PipeSegment? _spares;
+    private int _spareCount;
+    private long _received;
+    private long _consumed;
+    private long _examined;
+    private Receiver _receiver = Receiver.Watching;
+    private bool _endOfStream;      // nothing more comes: the peer's end, an error, an abort or a stop
+    private Exception? _error;      // what reads throw once ended by it
+    private bool _readerCompleted;
+    private bool _reading;          // a result is out, not advanced yet
+    private bool _readPending;      // the application awaits a read
+    private bool _finishQueued;
+    private bool _cancelNextRead;
+    private bool _canceledByToken;
+
+    public DescriptorPipeReader(DescriptorPipe owner, IoRegistration io, DescriptorPipeOptions options, MemoryPool<byte> pool, long resumeThreshold, bool shortReadDrains, PipeScheduler scheduler, DescriptorPipeWriter? sendHeldBeforeWaiting)
+    {
+        _owner = owner;
+        _io = io;
+        _pool = pool;
+        _segmentSize = options.MinimumSegmentSize;
+        _pauseThreshold = options.ReceivePauseThreshold;
+        _resumeThreshold = resumeThreshold;
+        _shortReadDrains = shortReadDrains;
+        _keepBlockWhenIdle = !options.WaitForDataBeforeAllocatingBuffer;
+        _scheduler = scheduler;
+        _sendHeldBeforeWaiting = sendHeldBeforeWaiting;
+        _onReadable = OnReadable;
+        _read.RunContinuationsAsynchronously = false; // the scheduler decides where the application goes on
+    }
+
+    private enum Receiver
+    {
+        Watching, // waiting for readability (a waiter on the cell)
+        Pumping,  // reading: the tail block is the receiver's
+        Paused,   // the application is the pause threshold behind
+        Ended,
+    }
+
+    /// <summary>Completes when receiving has ended; never faults, and continues on the pool.</summary>
+    public Task Ended => _ended.Task;
+
+    /// <summary>Starts receiving (the constructor's part, once the pipe is built).</summary>
+    public void Start() => Watch();
+
     public override ValueTask<ReadResult> ReadAsync(CancellationToken cancellationToken = default)
     {
-        var read = inner.ReadAsync(cancellationToken);
-        if (!read.IsCompleted)
+        if (cancellationToken.IsCancellationRequested)
         {
-            output.SendHeld();
+            return ValueTask.FromCanceled<ReadResult>(cancellationToken);
         }
 
-        return read;
-    }
-
-    protected override ValueTask<ReadResult> ReadAtLeastAsyncCore(int minimumSize, CancellationToken cancellationToken)
-    {
-        var read = inner.ReadAtLeastAsync(minimumSize, cancellationToken);
-        if (!read.IsCompleted)
+        short version;
+        lock (_sync)
         {
-            output.SendHeld();
+            ThrowIfNotReadable();
+            if (TryTakeResultLocked(out var result))
+            {
+                return new ValueTask<ReadResult>(result);
+            }
+
+            _readPending = true;
+            _canceledByToken = false;
+            _readToken = cancellationToken;
+            _read.Reset();
+            version = _read.Version;
         }
 
-        return read;
+        if (cancellationToken.CanBeCanceled)
+        {
+            var registration = cancellationToken.UnsafeRegister(ReadCanceledByToken, this);
+            lock (_sync)
+            {
+                if (_readPending && _readToken == cancellationToken)
+                {
+                    _readRegistration = registration;
+                    registration = default;
+                }
+            }
+
+            registration.Dispose(); // the read already ended
+        }
+
+        _sendHeldBeforeWaiting?.SendHeld(); // the peer may be waiting for the answer this batch holds
+        return new ValueTask<ReadResult>(this, version);
     }
 
-    public override bool TryRead(out ReadResult result) => inner.TryRead(out result);
-
-    public override void AdvanceTo(SequencePosition consumed) => inner.AdvanceTo(consumed);
-
-    public override void AdvanceTo(SequencePosition consumed, SequencePosition examined) => inner.AdvanceTo(consumed, examined);
-
-    public override void CancelPendingRead() => inner.CancelPendingRead();
-
-    public override void Complete(Exception? exception = null) => inner.Complete(exception);
-
-    public override ValueTask CompleteAsync(Exception? exception = null) => inner.CompleteAsync(exception);
-
-    public override Task CopyToAsync(PipeWriter destination, CancellationToken cancellationToken = default)
+    public override bool TryRead(out ReadResult result)
     {
-        output.SendHeld(); // copying waits for input
-        return inner.CopyToAsync(destination, cancellationToken);
+        lock (_sync)
+        {
+            ThrowIfNotReadable();
+            return TryTakeResultLocked(out result);
+        }
     }
 
-    public override Task CopyToAsync(Stream destination, CancellationToken cancellationToken = default)
+    public override void AdvanceTo(SequencePosition consumed) => AdvanceTo(consumed, consumed);
+
+    public override void AdvanceTo(SequencePosition consumed, SequencePosition examined)
     {
-        output.SendHeld();
-        return inner.CopyToAsync(destination, cancellationToken);
+        bool resume;
+        lock (_sync)
+        {
+            if (!_reading)
+            {
+                throw new InvalidOperationException(_readerCompleted ? "Reading is not allowed after the reader was completed." : "No reading operation to complete.");
+            }
+
+            var consumedAt = Absolute(consumed);
+            var examinedAt = Absolute(examined);
+            if (consumedAt > examinedAt)
+            {
+                throw new InvalidOperationException("The examined position cannot be before the consumed position.");
+            }
+
+            if (consumedAt < _consumed || examinedAt > _received)
+            {
+                throw new InvalidOperationException("The position is not within the buffer of the last read.");
+            }
+
+            _reading = false;
+            _examined = Math.Max(_examined, examinedAt);
+            FreeConsumedLocked(consumedAt);
+            resume = _receiver == Receiver.Paused && _received - _examined < _resumeThreshold;
+            if (resume)
+            {
+                _receiver = Receiver.Watching;
+            }
+        }
+
+        if (resume)
+        {
+            Watch();
+        }
+    }
+
+    public override void CancelPendingRead()
+    {
+        bool finish;
+        lock (_sync)
+        {
+            _cancelNextRead = true;
+            finish = TakeFinishLocked();
+        }
+
+        if (finish)
+        {
+            ScheduleFinish();
+        }
+    }
+
+    public override void Complete(Exception? exception = null)
+    {
+        bool endNow;
+        lock (_sync)
+        {
+            if (_readerCompleted)
+            {
+                return;
+            }
+
+            _readerCompleted = true;
+            _reading = false;
+
+            // Watching: the next readiness (or the descriptor's disposal) ends it; pumping: its next step does.
+            endNow = _receiver == Receiver.Paused;
+            if (_receiver != Receiver.Pumping)
+            {
+                FreeAllLocked();
+            }
+        }
+
+        if (endNow)
+        {
+            EndReceiving(null);
+        }
+    }
+
+    /// <summary>
+    /// Receiving ends (an abort with its <paramref name="reason"/>, or a graceful stop when null): reads see the
+    /// end at once. A receiver waiting for readability ends when its descriptor is disposed, which the owner does next.
+    /// </summary>
+    internal void End(Exception? reason)
+    {
+        bool endNow, finish;
+        lock (_sync)
+        {
+            if (!_endOfStream)
+            {
+                _endOfStream = true;
+                _error = reason;
+            }
+
+            endNow = _receiver == Receiver.Paused;
+            finish = TakeFinishLocked();
+        }
+
+        if (endNow)
+        {
+            EndReceiving(null);
+        }
+
+        if (finish)
+        {
+            ScheduleFinish();
+        }
+    }
+
+    ReadResult IValueTaskSource<ReadResult>.GetResult(short token) => _read.GetResult(token);
+
+    ValueTaskSourceStatus IValueTaskSource<ReadResult>.GetStatus(short token) => _read.GetStatus(token);
+
+    // As a Pipe built with useSynchronizationContext: false, the application's context is not captured.
+    void IValueTaskSource<ReadResult>.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
+        _read.OnCompleted(continuation, state, token, flags & ~ValueTaskSourceOnCompletedFlags.UseSchedulingContext);
+
+    void IThreadPoolWorkItem.Execute() => FinishRead();
+
+    /// <summary>The receiver waits for readability; when it is known already, it reads at once.</summary>
+    private void Watch()
+    {
+        while (true)
+        {
+            try
+            {
+#pragma warning disable CA2012 // consumed once: by GetResult below when it completed at once, else in OnReadable
+                _readable = _io.Cell.WaitAsync(Interest.Readable, default).ConfigureAwait(false).GetAwaiter();
+#pragma warning restore CA2012
+                if (!_readable.IsCompleted)
+                {
+                    _readable.UnsafeOnCompleted(_onReadable);
+                    return; // OnReadable goes on
+                }
+
+                _readable.GetResult();
+            }
+            catch (Exception e)
+            {
+                EndReceiving(_owner.ErrorFor(e));
+                return;
+            }
+
+            if (!Receive())
+            {
+                return;
+            }
+        }
+    }
+
+    private void OnReadable()
+    {
+        try
+        {
+            _readable.GetResult();
+        }
+        catch (Exception e)
+        {
+            EndReceiving(_owner.ErrorFor(e)); // the descriptor was disposed (an abort, a stop) or failed
+            return;
+        }
+
+        if (Receive())
+        {
+            Watch();
+        }
+    }
+
+    /// <summary>
+    /// The descriptor is readable: reads until it would block, the application is the pause threshold
+    /// behind, or the stream ends, handing each read to a waiting application. True: wait for readability again.
+    /// </summary>
+    private bool Receive()
+    {
+        while (true)
+        {
+            Memory<byte> memory;
+            lock (_sync)
+            {
+                if (_endOfStream || _readerCompleted)
+                {
+                    break;
+                }
+
+                if (_received - _examined >= _pauseThreshold) // as Pipe, what the application has examined does not count
+                {
+                    _receiver = Receiver.Paused; // AdvanceTo resumes it
+                    ReleaseIdleBlockLocked();
+                    return false;
+                }
+
+                _receiver = Receiver.Pumping;
+                memory = TailRoomLocked();
+            }
+
+            var tick = _io.Cell.ReadTick;
+            int n;
+            try
+            {
+                n = _io.TryReadNow(memory.Span); // EAGAIN clears what it saw (the tick rule)
+            }
+            catch (Exception e)
+            {
+                EndReceiving(_owner.ErrorFor(e));
+                return false;
+            }
+
+            if (n == 0)
+            {
+                break; // the peer finished sending: the application reads the end of the stream
+            }
+
+            var drained = n < 0;
+            if (n > 0)
+            {
+                bool finish;
+                lock (_sync)
+                {
+                    if (_endOfStream)
+                    {
+                        break; // aborted or stopped meanwhile: what came after is not the application's
+                    }
+
+                    _tail!.End += n;
+                    _received += n;
+                    finish = TakeFinishLocked();
+                }
+
+                if (_shortReadDrains && n < memory.Length)
+                {
+                    _io.Cell.ClearAfterWouldBlock(read: true, tick); // drained: skip the read that would say EAGAIN
+                    drained = true;
+                }
+
+                if (finish)
+                {
+                    ScheduleFinish(); // inline scheduling: the application runs here, and comes back when it waits
+                }
+            }
+
+            if (drained)
+            {
+                lock (_sync)
+                {
+                    if (_endOfStream || _readerCompleted)
+                    {
+                        break;
+                    }
+
+                    _receiver = Receiver.Watching;
+                    ReleaseIdleBlockLocked();
+                    return true;
+                }
+            }
+        }
+
+        EndReceiving(null);
+        return false;
+    }
+
+    /// <summary>Receiving has ended: reads get the end (or the error that ended it), and <see cref="Ended"/> completes.</summary>
+    private void EndReceiving(Exception? error)
+    {
+        bool finish;
+        lock (_sync)
+        {
+            if (_receiver == Receiver.Ended)
+            {
+                return;
+            }
+
+            _receiver = Receiver.Ended;
+            if (!_endOfStream)
+            {
+                _endOfStream = true;
+                _error = error;
+            }
+
+            if (_readerCompleted)
+            {
+                FreeAllLocked();
+            }
+            else
+            {
+                ReleaseIdleBlockLocked();
+            }
+
+            finish = TakeFinishLocked();
+        }
+
+        if (finish)
+        {
+            ScheduleFinish();
+        }
+
+        _ended.TrySetResult();
+    }
+
+    /// <summary>Under the lock: a result for a read now, if there is one. Throws the error that ended receiving.</summary>
+    private bool TryTakeResultLocked(out ReadResult result)
+    {
+        if (_endOfStream && _error is { } error)
+        {
+            ExceptionDispatchInfo.Throw(error);
+        }
+
+        if (_cancelNextRead || _received > _examined || _endOfStream)
+        {
+            result = new ReadResult(BufferLocked(), isCanceled: _cancelNextRead, isCompleted: _endOfStream);
+            _cancelNextRead = false;
+            _reading = true;
+            return true;
+        }
+
+        result = default;
+        return false;
+    }
+
+    /// <summary>Under the lock: true when a waiting read can be answered and nobody has been asked to answer it yet.</summary>
+    private bool TakeFinishLocked()
+    {
+        if (!_readPending || _finishQueued || !(_cancelNextRead || _canceledByToken || _received > _examined || _endOfStream))
+        {
+            return false;
+        }
+
+        _finishQueued = true;
+        return true;
+    }
+
+    /// <summary>Answers the waiting read where the application is to go on.</summary>
+    private void ScheduleFinish()
+    {
+        if (ReferenceEquals(_scheduler, PipeScheduler.Inline))
+        {
+            FinishRead();
+        }
+        else if (ReferenceEquals(_scheduler, PipeScheduler.ThreadPool))
+        {
+            System.Threading.ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false); // this object is the work item: no allocation
+        }
+        else
+        {
+            _scheduler.Schedule(FinishScheduled, this);
+        }
+    }
+
+    private void FinishRead()
+    {
+        ReadResult result = default;
+        Exception? error = null;
+        CancellationTokenRegistration registration;
+        lock (_sync)
+        {
+            _finishQueued = false;
+            if (!_readPending)
+            {
+                return;
+            }
+
+            if (_canceledByToken)
+            {
+                error = new OperationCanceledException(_readToken);
+            }
+            else if (_endOfStream && _error is not null)
+            {
+                error = _error;
+            }
+            else if (!TryTakeResultLocked(out result))
+            {
+                return;
+            }
+
+            _readPending = false;
+            _canceledByToken = false;
+            _readToken = default;
+            registration = _readRegistration;
+            _readRegistration = default;
+        }
+
+        registration.Unregister();
+        if (error is null)
+        {
+            _read.SetResult(result);
+        }
+        else
+        {
+            _read.SetException(error);
+        }
+    }
+
+    private void CancelRead(CancellationToken token)
+    {
+        bool finish;
+        lock (_sync)
+        {
+            if (!_readPending || _readToken != token)
+            {
+                return;
+            }
+
+            _canceledByToken = true;
+            finish = TakeFinishLocked();
+        }
+
+        if (finish)
+        {
+            ScheduleFinish();
+        }
+    }
+
+    private void ThrowIfNotReadable()
+    {
+        if (_readerCompleted)
+        {
+            throw new InvalidOperationException("Reading is not allowed after the reader was completed.");
+        }
+
+        if (_readPending)
+        {
+            throw new InvalidOperationException("Concurrent reads are not supported.");
+        }
+
+        if (_reading)
+        {
+            throw new InvalidOperationException("Reading is already in progress: AdvanceTo the last read's buffer first.");
+        }
+    }
+
+    private ReadOnlySequence<byte> BufferLocked() =>
+        _head is null ? ReadOnlySequence<byte>.Empty : new ReadOnlySequence<byte>(_head, _headStart, _tail!, _tail!.End);
+
+    private long Absolute(SequencePosition position) =>
+        position.GetObject() is PipeSegment segment ? segment.RunningIndex + position.GetInteger() : _consumed;
+
+    /// <summary>Under the lock: the application has consumed up to <paramref name="consumedAt"/>; the blocks it emptied go back.</summary>
+    private void FreeConsumedLocked(long consumedAt)
+    {
+        _consumed = consumedAt;
+        while (_head is { } head && head.RunningIndex + head.End <= consumedAt)
+        {
+            if (ReferenceEquals(head, _tail))
+            {
+                ReleaseIdleBlockLocked();
+                break;
+            }
+
+            _head = (PipeSegment)head.Next!;
+            Free(head);
+        }
+
+        _headStart = _head is null ? 0 : (int)(consumedAt - _head.RunningIndex);
+    }
+
+    /// <summary>
+    /// Under the lock, when everything received is consumed and the receiver does not hold the tail: an idle
+    /// input holds no block (or keeps its one block, emptied, when buffers are taken before data is known).
+    /// </summary>
+    private void ReleaseIdleBlockLocked()
+    {
+        if (_receiver == Receiver.Pumping || _head is null || !ReferenceEquals(_head, _tail) || _consumed != _received)
+        {
+            return;
+        }
+
+        if (_keepBlockWhenIdle && _receiver != Receiver.Ended)
+        {
+            _head.Rewind(_received);
+            _headStart = 0;
+            return;
+        }
+
+        Free(_head);
+        _head = _tail = null;
+        _headStart = 0;
+    }
+
+    /// <summary>Under the lock, the receiver pumping: room at the end of the chain, a new block when the tail is full.</summary>
+    private Memory<byte> TailRoomLocked()
+    {
+        var tail = _tail;
+        if (tail is not null && tail.Available > 0)
+        {
+            return tail.Block[tail.End..];
+        }
+
+        var next = _spares;
+        if (next is null)
+        {
+            next = new PipeSegment();
+        }
+        else
+        {
+            _spares = next.NextSpare;
+            next.NextSpare = null;
+            _spareCount--;
+        }
+
+        next.Rent(_pool, _segmentSize, _received);
+        if (tail is null)
+        {
+            _head = next;
+            _headStart = 0;
+        }
+        else if (ReferenceEquals(_head, tail) && _consumed == _received)
+        {
+            Free(tail); // full and consumed: the application is done with it
+            _head = next;
+            _headStart = 0;
+        }
+        else
+        {
+            tail.Append(next);
+        }
+
+        _tail = next;
+        return next.Block;
+    }
+
+    /// <summary>Under the lock: the application is done with the input, the receiver with the chain.</summary>
+    private void FreeAllLocked()
+    {
+        for (var segment = _head; segment is not null;)
+        {
+            var next = (PipeSegment?)segment.Next;
+            Free(segment);
+            segment = next;
+        }
+
+        _head = _tail = null;
+        _headStart = 0;
+    }
+
+    private void Free(PipeSegment segment)
+    {
+        segment.Return();
+        if (_spareCount < SpareSegments)
+        {
+            segment.NextSpare = _spares;
+            _spares = segment;
+            _spareCount++;
+        }
     }
 }

@@ -54,12 +54,12 @@ internal sealed class DescriptorPipeWriter : PipeWriter, IValueTaskSource<FlushR
 
     // The chain runs from _head to _tail. Sent up to (_head, _headStart), flushed up to (_flushedTail,
     // _flushedEnd), written up to (_tail, _tail.End). Empty: all three null.
-    private OutputSegment? _head;
+    private PipeSegment? _head;
     private int _headStart;
-    private OutputSegment? _flushedTail;
+    private PipeSegment? _flushedTail;
     private int _flushedEnd;
-    private OutputSegment? _tail;
-    private OutputSegment? _spares;
+    private PipeSegment? _tail;
+    private PipeSegment? _spares;
     private int _spareCount;
     private long _unsent;
     private long _unflushed;
@@ -502,7 +502,7 @@ internal sealed class DescriptorPipeWriter : PipeWriter, IValueTaskSource<FlushR
                 break; // the tail stays (the application writes there); a block partly sent stays
             }
 
-            _head = (OutputSegment)head.Next!;
+            _head = (PipeSegment)head.Next!;
             _headStart = 0;
             if (ReferenceEquals(head, _flushedTail))
             {
@@ -646,7 +646,7 @@ internal sealed class DescriptorPipeWriter : PipeWriter, IValueTaskSource<FlushR
     }
 
     /// <summary>The tail block, with at least <paramref name="sizeHint"/> bytes of room; the application holds it until its next flush.</summary>
-    private OutputSegment TailWithRoom(int sizeHint)
+    private PipeSegment TailWithRoom(int sizeHint)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(sizeHint);
         var size = Math.Max(sizeHint, 1);
@@ -669,7 +669,7 @@ internal sealed class DescriptorPipeWriter : PipeWriter, IValueTaskSource<FlushR
             var next = _spares;
             if (next is null)
             {
-                next = new OutputSegment();
+                next = new PipeSegment();
             }
             else
             {
@@ -705,7 +705,7 @@ internal sealed class DescriptorPipeWriter : PipeWriter, IValueTaskSource<FlushR
 
         for (var segment = _head; segment is not null;)
         {
-            var next = (OutputSegment?)segment.Next;
+            var next = (PipeSegment?)segment.Next;
             Free(segment);
             segment = next;
         }
@@ -725,7 +725,7 @@ internal sealed class DescriptorPipeWriter : PipeWriter, IValueTaskSource<FlushR
         var keep = _writing ? _tail : null;
         for (var segment = _head; segment is not null;)
         {
-            var next = (OutputSegment?)segment.Next;
+            var next = (PipeSegment?)segment.Next;
             if (!ReferenceEquals(segment, keep))
             {
                 Free(segment);
@@ -740,7 +740,7 @@ internal sealed class DescriptorPipeWriter : PipeWriter, IValueTaskSource<FlushR
         _unflushed = 0;
     }
 
-    private void Free(OutputSegment segment)
+    private void Free(PipeSegment segment)
     {
         segment.Return();
         if (_spareCount < SpareSegments)

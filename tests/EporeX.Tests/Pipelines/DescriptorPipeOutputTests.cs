@@ -43,7 +43,7 @@ public sealed class DescriptorPipeOutputTests
     public async Task A_flush_waits_while_the_peer_does_not_read_memory_stays_bounded_and_every_byte_arrives(string backend, bool inline, bool defer)
     {
         using var loop = AsyncLoops.Open(backend, inline);
-        using var pool = new CountingPool();
+        using var pool = new CountingMemoryPool();
         var (client, server) = Loopback.ConnectedPair();
         server.SendBufferSize = 4096; // the client's window and a few KiB fill up soon; the client's side stays as it is, so reading later is fast
         using (client)
@@ -69,7 +69,7 @@ public sealed class DescriptorPipeOutputTests
             // Held: the unsent bytes (at most the pause threshold plus the last write) in 4 KiB blocks. Not a
             // lower bound: the client's window may still grow and take them, when the machine is slow.
             var bound = (PauseThreshold + Chunk) / PinnedBlockMemoryPool.BlockSize + 1;
-            Assert.InRange(pool.Outstanding, 0, bound);
+            Assert.InRange(pool.OutstandingBlocks, 0, bound);
 
             // The peer reads: the flush goes on, the rest is written, and every byte arrives in order.
             OpenUp(server);
@@ -165,7 +165,7 @@ public sealed class DescriptorPipeOutputTests
     public async Task Abort_lets_a_waiting_flush_report_completion_drops_the_unsent_and_returns_every_block(string backend, bool inline, bool defer)
     {
         using var loop = AsyncLoops.Open(backend, inline);
-        using var pool = new CountingPool();
+        using var pool = new CountingMemoryPool();
         var (client, server) = SmallBuffers();
         using (client)
         {
@@ -181,7 +181,7 @@ public sealed class DescriptorPipeOutputTests
             await pipe.Output.CompleteAsync();
 
             // The abort ended the writer at once; a send it caught in a system call or a wait gives its blocks back when that returns.
-            await WhenNoneOutstanding(pool);
+            await pool.WhenNoneOutstandingAsync(AsyncLoops.Patience);
             Assert.Equal(0, pool.Outstanding);
         }
     }
@@ -271,7 +271,7 @@ public sealed class DescriptorPipeOutputTests
     public async Task Writes_of_every_size_flushed_now_and_then_arrive_in_order_and_idle_holds_no_block(string backend, bool inline, bool defer)
     {
         using var loop = AsyncLoops.Open(backend, inline);
-        using var pool = new CountingPool();
+        using var pool = new CountingMemoryPool();
         var (client, server) = Loopback.ConnectedPair();
         using (client)
         {
@@ -282,7 +282,7 @@ public sealed class DescriptorPipeOutputTests
             Assert.Equal(data, await receiving.WaitAsync(Waiting.Long));
 
             // Everything sent and nothing being written: the writer gives its blocks back (deferred, once the send ran).
-            await WhenNoneOutstanding(pool);
+            await pool.WhenNoneOutstandingAsync(AsyncLoops.Patience);
             Assert.Equal(0, pool.Outstanding);
             await pipe.Input.CompleteAsync();
             await pipe.DisposeAsync().AsTask().WaitAsync(Waiting.Long);
@@ -457,15 +457,6 @@ public sealed class DescriptorPipeOutputTests
         Assert.True((await next.WaitAsync(AsyncLoops.Patience)).IsCompleted);
     }
 
-    private static async Task WhenNoneOutstanding(CountingPool pool)
-    {
-        var deadline = DateTime.UtcNow + AsyncLoops.Patience;
-        while (pool.Outstanding != 0 && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(10);
-        }
-    }
-
     /// <summary>A synchronization context that never runs what is posted to it, and counts the posts.</summary>
     private sealed class ContextThatNeverRuns : SynchronizationContext
     {
@@ -476,40 +467,5 @@ public sealed class DescriptorPipeOutputTests
         public override void Post(SendOrPostCallback d, object? state) => Interlocked.Increment(ref _posts);
 
         public override void Send(SendOrPostCallback d, object? state) => throw new NotSupportedException("nothing runs here");
-    }
-
-    /// <summary>The default pool, counting the blocks rented and not given back.</summary>
-    private sealed class CountingPool : MemoryPool<byte>
-    {
-        private readonly PinnedBlockMemoryPool _inner = new();
-        private int _outstanding;
-
-        public int Outstanding => Volatile.Read(ref _outstanding);
-
-        public override int MaxBufferSize => _inner.MaxBufferSize;
-
-        public override IMemoryOwner<byte> Rent(int minBufferSize = -1)
-        {
-            Interlocked.Increment(ref _outstanding);
-            return new Counted(this, _inner.Rent(minBufferSize));
-        }
-
-        protected override void Dispose(bool disposing) => _inner.Dispose();
-
-        private sealed class Counted(CountingPool pool, IMemoryOwner<byte> block) : IMemoryOwner<byte>
-        {
-            private int _returned;
-
-            public Memory<byte> Memory => block.Memory;
-
-            public void Dispose()
-            {
-                if (Interlocked.Exchange(ref _returned, 1) == 0)
-                {
-                    Interlocked.Decrement(ref pool._outstanding);
-                    block.Dispose();
-                }
-            }
-        }
     }
 }

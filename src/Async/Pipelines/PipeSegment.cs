@@ -4,12 +4,13 @@ using System.Buffers;
 namespace EporeX;
 
 /// <summary>
-/// One block of a <see cref="DescriptorPipeWriter"/>'s chain: the application writes at its end, the
-/// sender sends from its start. While it is the chain's tail its <see cref="ReadOnlySequenceSegment{T}.Memory"/>
-/// is the whole block (the sender bounds it by the flushed end); once a block follows it, it is cut to
-/// what was written and never changes again.
+/// One block of a <see cref="DescriptorPipe"/>'s chains. Output: the application writes at its end, the
+/// sender sends from its start. Input: the receiver reads into its end, the application reads from its
+/// start. While it is the chain's tail its <see cref="ReadOnlySequenceSegment{T}.Memory"/> is the whole
+/// block (readers bound it by the end they know); once a block follows it, it is cut to what was written
+/// and never changes again.
 /// </summary>
-internal sealed class OutputSegment : ReadOnlySequenceSegment<byte>
+internal sealed class PipeSegment : ReadOnlySequenceSegment<byte>
 {
     private IMemoryOwner<byte>? _owner;
     private byte[]? _array;
@@ -17,11 +18,11 @@ internal sealed class OutputSegment : ReadOnlySequenceSegment<byte>
     /// <summary>The whole block.</summary>
     public Memory<byte> Block { get; private set; }
 
-    /// <summary>Bytes written into the block (flushed or not); only the application's thread moves it.</summary>
+    /// <summary>Bytes written into the block (output: flushed or not; input: received).</summary>
     public int End { get; set; }
 
-    /// <summary>A spare segment kept by its writer for reuse.</summary>
-    public OutputSegment? NextSpare { get; set; }
+    /// <summary>A spare segment kept by its chain for reuse.</summary>
+    public PipeSegment? NextSpare { get; set; }
 
     public int Available => Block.Length - End;
 
@@ -45,8 +46,17 @@ internal sealed class OutputSegment : ReadOnlySequenceSegment<byte>
         Next = null;
     }
 
+    /// <summary>Empty again, keeping its block: the chain goes on from <paramref name="runningIndex"/>.</summary>
+    public void Rewind(long runningIndex)
+    {
+        Memory = Block;
+        RunningIndex = runningIndex;
+        End = 0;
+        Next = null;
+    }
+
     /// <summary>Links the next block and cuts this one to what was written: a sequence over it then ends at <see cref="End"/>.</summary>
-    public void Append(OutputSegment next)
+    public void Append(PipeSegment next)
     {
         Memory = Block[..End];
         Next = next;

@@ -1,12 +1,13 @@
 using System;
 using System.Buffers;
 using System.Threading;
+using System.Threading.Tasks;
 
-namespace EporeX.Tests.AspNetCore;
+namespace EporeX.Tests.Support;
 
 /// <summary>
 /// EporeX's pinned-block pool, counting the bytes rented and not yet returned, and their peak: what a
-/// connection's pipes hold in memory, for the backpressure bounds.
+/// connection's pipes hold in memory, for the backpressure bounds and the checks that every block goes back.
 /// </summary>
 internal sealed class CountingMemoryPool : MemoryPool<byte>
 {
@@ -17,6 +18,19 @@ internal sealed class CountingMemoryPool : MemoryPool<byte>
     public long Outstanding => Volatile.Read(ref _outstanding);
 
     public long Peak => Volatile.Read(ref _peak);
+
+    /// <summary>Blocks rented and not returned (the inner pool's blocks are all one size).</summary>
+    public long OutstandingBlocks => Outstanding / PinnedBlockMemoryPool.BlockSize;
+
+    /// <summary>Waits (up to <paramref name="patience"/>) until every block is back: a block goes back on the thread that ends its use.</summary>
+    public async Task WhenNoneOutstandingAsync(TimeSpan patience)
+    {
+        var deadline = DateTime.UtcNow + patience;
+        while (Outstanding != 0 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(10);
+        }
+    }
 
     public override int MaxBufferSize => _inner.MaxBufferSize;
 
