@@ -27,8 +27,6 @@ namespace EporeX;
 /// </remarks>
 internal sealed class DescriptorPipeReader : PipeReader, IValueTaskSource<ReadResult>, IThreadPoolWorkItem
 {
-    private const int SpareSegments = 4;
-
     private static readonly Action<object?> FinishScheduled = static state => ((DescriptorPipeReader)state!).FinishRead();
     private static readonly Action<object?, CancellationToken> ReadCanceledByToken = static (state, token) => ((DescriptorPipeReader)state!).CancelRead(token);
 
@@ -44,6 +42,7 @@ internal sealed class DescriptorPipeReader : PipeReader, IValueTaskSource<ReadRe
     private readonly PipeScheduler _scheduler;
     private readonly DescriptorPipeWriter? _sendHeldBeforeWaiting;
     private readonly Action _onReadable;
+    private readonly SpareSegments _spares = new(capacity: 4);
     private readonly TaskCompletionSource _ended = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private ManualResetValueTaskSourceCore<ReadResult> _read;
     private CancellationTokenRegistration _readRegistration;
@@ -54,8 +53,6 @@ internal sealed class DescriptorPipeReader : PipeReader, IValueTaskSource<ReadRe
     private PipeSegment? _head;
     private int _headStart;
     private PipeSegment? _tail;
-    private PipeSegment? _spares;
-    private int _spareCount;
     private long _received;
     private long _consumed;
     private long _examined;
@@ -601,7 +598,7 @@ internal sealed class DescriptorPipeReader : PipeReader, IValueTaskSource<ReadRe
             }
 
             _head = (PipeSegment)head.Next!;
-            Free(head);
+            _spares.Free(head);
         }
 
         _headStart = _head is null ? 0 : (int)(consumedAt - _head.RunningIndex);
@@ -625,7 +622,7 @@ internal sealed class DescriptorPipeReader : PipeReader, IValueTaskSource<ReadRe
             return;
         }
 
-        Free(_head);
+        _spares.Free(_head);
         _head = _tail = null;
         _headStart = 0;
     }
@@ -639,19 +636,7 @@ internal sealed class DescriptorPipeReader : PipeReader, IValueTaskSource<ReadRe
             return tail.Block[tail.End..];
         }
 
-        var next = _spares;
-        if (next is null)
-        {
-            next = new PipeSegment();
-        }
-        else
-        {
-            _spares = next.NextSpare;
-            next.NextSpare = null;
-            _spareCount--;
-        }
-
-        next.Rent(_pool, _segmentSize, _received);
+        var next = _spares.Rent(_pool, _segmentSize, _received);
         if (tail is null)
         {
             _head = next;
@@ -659,7 +644,7 @@ internal sealed class DescriptorPipeReader : PipeReader, IValueTaskSource<ReadRe
         }
         else if (ReferenceEquals(_head, tail) && _consumed == _received)
         {
-            Free(tail); // full and consumed: the application is done with it
+            _spares.Free(tail); // full and consumed: the application is done with it
             _head = next;
             _headStart = 0;
         }
@@ -678,22 +663,11 @@ internal sealed class DescriptorPipeReader : PipeReader, IValueTaskSource<ReadRe
         for (var segment = _head; segment is not null;)
         {
             var next = (PipeSegment?)segment.Next;
-            Free(segment);
+            _spares.Free(segment);
             segment = next;
         }
 
         _head = _tail = null;
         _headStart = 0;
-    }
-
-    private void Free(PipeSegment segment)
-    {
-        segment.Return();
-        if (_spareCount < SpareSegments)
-        {
-            segment.NextSpare = _spares;
-            _spares = segment;
-            _spareCount++;
-        }
     }
 }

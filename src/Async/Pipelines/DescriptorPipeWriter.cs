@@ -30,8 +30,6 @@ namespace EporeX;
 /// </remarks>
 internal sealed class DescriptorPipeWriter : PipeWriter, IValueTaskSource<FlushResult>, IThreadPoolWorkItem
 {
-    private const int SpareSegments = 8;
-
     private static readonly Action<object?> SendScheduled = static state => ((DescriptorPipeWriter)state!).SendPending();
     private static readonly Action<object?, CancellationToken> FlushCanceledByToken = static (state, token) => ((DescriptorPipeWriter)state!).CancelFlush(token);
 
@@ -46,6 +44,7 @@ internal sealed class DescriptorPipeWriter : PipeWriter, IValueTaskSource<FlushR
     private readonly EventLoop _loop;
     private readonly MemoryHandle[] _pins = new MemoryHandle[Libc.MaxIovecs];
     private readonly Action _onWritable;
+    private readonly SpareSegments _spares = new(capacity: 8);
     private readonly TaskCompletionSource _ended = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private ManualResetValueTaskSourceCore<FlushResult> _flush;
     private CancellationTokenRegistration _flushRegistration;
@@ -59,8 +58,6 @@ internal sealed class DescriptorPipeWriter : PipeWriter, IValueTaskSource<FlushR
     private PipeSegment? _flushedTail;
     private int _flushedEnd;
     private PipeSegment? _tail;
-    private PipeSegment? _spares;
-    private int _spareCount;
     private long _unsent;
     private long _unflushed;
 
@@ -510,7 +507,7 @@ internal sealed class DescriptorPipeWriter : PipeWriter, IValueTaskSource<FlushR
                 _flushedEnd = 0;
             }
 
-            Free(head);
+            _spares.Free(head);
         }
 
         return _flushPending && _unsent < _resumeThreshold;
@@ -666,27 +663,14 @@ internal sealed class DescriptorPipeWriter : PipeWriter, IValueTaskSource<FlushR
                 return tail;
             }
 
-            var next = _spares;
-            if (next is null)
-            {
-                next = new PipeSegment();
-            }
-            else
-            {
-                _spares = next.NextSpare;
-                next.NextSpare = null;
-                _spareCount--;
-            }
-
+            var next = _spares.Rent(_pool, Math.Max(size, _minimumSegmentSize), tail is null ? 0 : tail.RunningIndex + tail.End);
             if (tail is null)
             {
-                next.Rent(_pool, Math.Max(size, _minimumSegmentSize), runningIndex: 0);
                 _head = _flushedTail = next;
                 _headStart = _flushedEnd = 0;
             }
             else
             {
-                next.Rent(_pool, Math.Max(size, _minimumSegmentSize), tail.RunningIndex + tail.End);
                 tail.Append(next);
             }
 
@@ -706,7 +690,7 @@ internal sealed class DescriptorPipeWriter : PipeWriter, IValueTaskSource<FlushR
         for (var segment = _head; segment is not null;)
         {
             var next = (PipeSegment?)segment.Next;
-            Free(segment);
+            _spares.Free(segment);
             segment = next;
         }
 
@@ -728,7 +712,7 @@ internal sealed class DescriptorPipeWriter : PipeWriter, IValueTaskSource<FlushR
             var next = (PipeSegment?)segment.Next;
             if (!ReferenceEquals(segment, keep))
             {
-                Free(segment);
+                _spares.Free(segment);
             }
 
             segment = next;
@@ -738,17 +722,6 @@ internal sealed class DescriptorPipeWriter : PipeWriter, IValueTaskSource<FlushR
         _headStart = _flushedEnd = keep?.End ?? 0;
         _unsent = 0;
         _unflushed = 0;
-    }
-
-    private void Free(PipeSegment segment)
-    {
-        segment.Return();
-        if (_spareCount < SpareSegments)
-        {
-            segment.NextSpare = _spares;
-            _spares = segment;
-            _spareCount++;
-        }
     }
 
     private void ThrowIfCompleted()

@@ -25,20 +25,8 @@ public sealed class DescriptorPipeContractTests
     /// <summary>Runs the writer's calls, noting what each did; returns the notes and the bytes the calls flushed.</summary>
     private static async Task<(List<string> Notes, int Flushed)> ProbeWriter(PipeWriter w)
     {
-        var notes = new List<string>();
+        var notes = new CallNotes();
         var flushed = 0;
-        void Note(string step, Action action)
-        {
-            try
-            {
-                action();
-                notes.Add($"{step}: ok");
-            }
-            catch (Exception e)
-            {
-                notes.Add($"{step}: {e.GetType().Name}");
-            }
-        }
 
         async Task NoteFlush(string step, Func<ValueTask<FlushResult>> flush)
         {
@@ -54,17 +42,17 @@ public sealed class DescriptorPipeContractTests
         }
 
         notes.Add($"CanGetUnflushedBytes={w.CanGetUnflushedBytes}");
-        Note("GetMemory(0) not empty", () => Assert.False(w.GetMemory(0).IsEmpty));
-        Note("GetSpan(0) not empty", () => Assert.False(w.GetSpan(0).IsEmpty));
-        Note("GetMemory(-1)", () => w.GetMemory(-1));
-        Note("GetSpan(-1)", () => w.GetSpan(-1));
-        Note("GetMemory twice without Advance: the same memory", () => Assert.True(w.GetMemory(10).Equals(w.GetMemory(10))));
-        Note("Advance past the memory", () => w.Advance(w.GetMemory(10).Length + 1));
-        Note("Advance(-1)", () => w.Advance(-1));
-        Note("Advance(0)", () => w.Advance(0));
-        Note("GetMemory(100000) is that large", () => Assert.True(w.GetMemory(100_000).Length >= 100_000));
-        Note("GetSpan(70000) is that large", () => Assert.True(w.GetSpan(70_000).Length >= 70_000));
-        Note("Advance(5)", () =>
+        notes.Call("GetMemory(0) not empty", () => Assert.False(w.GetMemory(0).IsEmpty));
+        notes.Call("GetSpan(0) not empty", () => Assert.False(w.GetSpan(0).IsEmpty));
+        notes.Call("GetMemory(-1)", () => w.GetMemory(-1));
+        notes.Call("GetSpan(-1)", () => w.GetSpan(-1));
+        notes.Call("GetMemory twice without Advance: the same memory", () => Assert.True(w.GetMemory(10).Equals(w.GetMemory(10))));
+        notes.Call("Advance past the memory", () => w.Advance(w.GetMemory(10).Length + 1));
+        notes.Call("Advance(-1)", () => w.Advance(-1));
+        notes.Call("Advance(0)", () => w.Advance(0));
+        notes.Call("GetMemory(100000) is that large", () => Assert.True(w.GetMemory(100_000).Length >= 100_000));
+        notes.Call("GetSpan(70000) is that large", () => Assert.True(w.GetSpan(70_000).Length >= 70_000));
+        notes.Call("Advance(5)", () =>
         {
             w.GetSpan(5)[..5].Fill(1);
             w.Advance(5);
@@ -84,7 +72,7 @@ public sealed class DescriptorPipeContractTests
         await NoteFlush("WriteAsync(empty)", () => w.WriteAsync(ReadOnlyMemory<byte>.Empty));
 
         // Two Advances into one memory, then the flush.
-        Note("Advance twice into one memory", () =>
+        notes.Call("Advance twice into one memory", () =>
         {
             var span = w.GetSpan(4);
             span[..4].Fill(3);
@@ -98,10 +86,10 @@ public sealed class DescriptorPipeContractTests
         // An already canceled token: canceled either way (thrown or returned).
         await NoteFlush("FlushAsync(canceled token) with nothing written", () => w.FlushAsync(new CancellationToken(canceled: true)));
 
-        Note("Complete()", () => w.Complete());
-        Note("Complete() again", () => w.Complete());
-        Note("GetMemory after Complete", () => w.GetMemory());
-        Note("GetSpan after Complete", () => w.GetSpan());
+        notes.Call("Complete()", () => w.Complete());
+        notes.Call("Complete() again", () => w.Complete());
+        notes.Call("GetMemory after Complete", () => w.GetMemory());
+        notes.Call("GetSpan after Complete", () => w.GetSpan());
         await NoteFlush("FlushAsync after Complete", () => w.FlushAsync());
         await NoteFlush("WriteAsync after Complete", () => w.WriteAsync(new byte[] { 9 }));
         try

@@ -232,51 +232,25 @@ public sealed class DescriptorPipeInputTests
     /// </summary>
     private static async Task<List<string>> ProbeReader(PipeReader reader, Func<ReadOnlyMemory<byte>, Task> feed)
     {
-        var notes = new List<string>();
-        void Note(string step, Action action)
-        {
-            try
-            {
-                action();
-                notes.Add($"{step}: ok");
-            }
-            catch (Exception e)
-            {
-                notes.Add($"{step}: {e.GetType().Name}");
-            }
-        }
-
-        async Task NoteAsync(string step, Func<Task> action)
-        {
-            try
-            {
-                await action();
-                notes.Add($"{step}: ok");
-            }
-            catch (Exception e)
-            {
-                notes.Add($"{step}: {e.GetType().Name}");
-            }
-        }
-
-        Note("AdvanceTo before any read", () => reader.AdvanceTo(default));
+        var notes = new CallNotes();
+        notes.Call("AdvanceTo before any read", () => reader.AdvanceTo(default));
         var waiting = reader.ReadAsync().AsTask();
         await feed("abc"u8.ToArray());
         var read = await waiting.WaitAsync(AsyncLoops.Patience);
         notes.Add($"waiting read: {Encoding.ASCII.GetString(read.Buffer.ToArray())}");
-        await NoteAsync("read before AdvanceTo", async () => await reader.ReadAsync());
-        Note("TryRead before AdvanceTo", () => reader.TryRead(out _));
+        await notes.CallAsync("read before AdvanceTo", async () => await reader.ReadAsync());
+        notes.Call("TryRead before AdvanceTo", () => reader.TryRead(out _));
         reader.AdvanceTo(read.Buffer.GetPosition(1), read.Buffer.End);
         notes.Add($"after AdvanceTo(consumed 1, examined all): TryRead {reader.TryRead(out _)}");
         await feed("de"u8.ToArray());
         var next = await reader.ReadAsync().AsTask().WaitAsync(AsyncLoops.Patience); // not ReadAtLeastAsync: Pipe's counts only unexamined bytes
         notes.Add($"next read: {Encoding.ASCII.GetString(next.Buffer.ToArray())}");
         var buffer = next.Buffer;
-        Note("examined before consumed", () => reader.AdvanceTo(buffer.GetPosition(3), buffer.GetPosition(1)));
+        notes.Call("examined before consumed", () => reader.AdvanceTo(buffer.GetPosition(3), buffer.GetPosition(1)));
         reader.AdvanceTo(buffer.End);
         reader.Complete();
-        await NoteAsync("read after Complete", async () => await reader.ReadAsync());
-        Note("TryRead after Complete", () => reader.TryRead(out _));
+        await notes.CallAsync("read after Complete", async () => await reader.ReadAsync());
+        notes.Call("TryRead after Complete", () => reader.TryRead(out _));
         return notes;
     }
 
