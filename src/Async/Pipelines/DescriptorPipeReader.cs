@@ -124,7 +124,8 @@ internal sealed class DescriptorPipeReader : PipeReader, IValueTaskSource<ReadRe
             var registration = cancellationToken.UnsafeRegister(ReadCanceledByToken, this);
             lock (_sync)
             {
-                if (_readPending && _readToken == cancellationToken)
+                // Still this read: it may have ended meanwhile, and the application may already wait on the next.
+                if (_readPending && _read.Version == version)
                 {
                     _readRegistration = registration;
                     registration = default;
