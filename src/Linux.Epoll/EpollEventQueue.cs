@@ -237,7 +237,7 @@ public sealed unsafe class EpollEventQueue : IEventQueue
             var n = Interop.Epoll.WaitNoBlock(epfd, buffer, max, 0);
             if (n < 0)
             {
-                Marshal.SetLastPInvokeError(Marshal.GetLastSystemError());
+                Errno.KeepLast();
             }
 
             return n;

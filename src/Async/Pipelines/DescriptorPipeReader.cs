@@ -82,6 +82,14 @@ internal sealed class DescriptorPipeReader : PipeReader, IValueTaskSource<ReadRe
         _read.RunContinuationsAsynchronously = false; // the scheduler decides where the application goes on
     }
 
+    /// <summary>What a waiting read is answered with: taken under the lock, given outside it.</summary>
+    private struct ReadAnswer
+    {
+        public ReadResult Result;
+        public Exception? Error;
+        public CancellationTokenRegistration Registration;
+    }
+
     private enum Receiver
     {
         Watching, // waiting for readability (a waiter on the cell)
@@ -363,10 +371,12 @@ internal sealed class DescriptorPipeReader : PipeReader, IValueTaskSource<ReadRe
                 break; // the peer finished sending: the application reads the end of the stream
             }
 
-            var drained = n < 0;
             if (n > 0)
             {
-                bool finish;
+                // One lock for the data, the answer to an inline read, and the receiver's going back to watching.
+                var drained = _shortReadDrains && n < memory.Length; // skip the read that would say EAGAIN
+                bool finish = false, answered = false, completed;
+                ReadAnswer answer = default;
                 lock (_sync)
                 {
                     if (_endOfStream)
@@ -376,34 +386,60 @@ internal sealed class DescriptorPipeReader : PipeReader, IValueTaskSource<ReadRe
 
                     _tail!.End += n;
                     _received += n;
-                    finish = TakeFinishLocked();
-                }
-
-                if (_shortReadDrains && n < memory.Length)
-                {
-                    _io.Cell.ClearAfterWouldBlock(read: true, tick); // drained: skip the read that would say EAGAIN
-                    drained = true;
-                }
-
-                if (finish)
-                {
-                    ScheduleFinish(); // inline scheduling: the application runs here, and comes back when it waits
-                }
-            }
-
-            if (drained)
-            {
-                lock (_sync)
-                {
-                    if (_endOfStream || _readerCompleted)
+                    if (ReferenceEquals(_scheduler, PipeScheduler.Inline))
                     {
-                        break;
+                        answered = TakeAnswerLocked(out answer);
+                    }
+                    else
+                    {
+                        finish = TakeFinishLocked();
                     }
 
-                    _receiver = Receiver.Watching;
-                    ReleaseIdleBlockLocked();
-                    return true;
+                    completed = _readerCompleted;
+                    if (drained && !completed)
+                    {
+                        _receiver = Receiver.Watching; // done with the tail: the application may free it from now on
+                    }
                 }
+
+                if (drained)
+                {
+                    _io.Cell.ClearAfterWouldBlock(read: true, tick);
+                }
+
+                if (answered)
+                {
+                    Answer(answer); // inline scheduling: the application runs here, and comes back when it waits
+                }
+                else if (finish)
+                {
+                    ScheduleFinish();
+                }
+
+                if (!drained)
+                {
+                    continue;
+                }
+
+                // Ended meanwhile (perhaps by the application, inline): end now rather than at the next readiness.
+                if (completed || Volatile.Read(ref _endOfStream) || Volatile.Read(ref _readerCompleted))
+                {
+                    break;
+                }
+
+                return true;
+            }
+
+            lock (_sync) // it would block
+            {
+                if (_endOfStream || _readerCompleted)
+                {
+                    break;
+                }
+
+                _receiver = Receiver.Watching;
+                ReleaseIdleBlockLocked();
+                return true;
             }
         }
 
@@ -500,45 +536,60 @@ internal sealed class DescriptorPipeReader : PipeReader, IValueTaskSource<ReadRe
 
     private void FinishRead()
     {
-        ReadResult result = default;
-        Exception? error = null;
-        CancellationTokenRegistration registration;
+        ReadAnswer answer;
         lock (_sync)
         {
             _finishQueued = false;
-            if (!_readPending)
+            if (!TakeAnswerLocked(out answer))
             {
                 return;
             }
-
-            if (_canceledByToken)
-            {
-                error = new OperationCanceledException(_readToken);
-            }
-            else if (_endOfStream && _error is not null)
-            {
-                error = _error;
-            }
-            else if (!TryTakeResultLocked(out result))
-            {
-                return;
-            }
-
-            _readPending = false;
-            _canceledByToken = false;
-            _readToken = default;
-            registration = _readRegistration;
-            _readRegistration = default;
         }
 
-        registration.Unregister();
-        if (error is null)
+        Answer(answer);
+    }
+
+    /// <summary>Under the lock: the answer for the waiting read, when it can have one now; the read is no longer pending.</summary>
+    private bool TakeAnswerLocked(out ReadAnswer answer)
+    {
+        answer = default;
+        if (!_readPending)
         {
-            _read.SetResult(result);
+            return false;
+        }
+
+        if (_canceledByToken)
+        {
+            answer.Error = new OperationCanceledException(_readToken);
+        }
+        else if (_endOfStream && _error is not null)
+        {
+            answer.Error = _error;
+        }
+        else if (!TryTakeResultLocked(out answer.Result))
+        {
+            return false;
+        }
+
+        _readPending = false;
+        _canceledByToken = false;
+        _readToken = default;
+        answer.Registration = _readRegistration;
+        _readRegistration = default;
+        return true;
+    }
+
+    /// <summary>Outside the lock: the waiting read gets its answer (and the application goes on, when scheduling is inline).</summary>
+    private void Answer(in ReadAnswer answer)
+    {
+        answer.Registration.Unregister();
+        if (answer.Error is null)
+        {
+            _read.SetResult(answer.Result);
         }
         else
         {
-            _read.SetException(error);
+            _read.SetException(answer.Error);
         }
     }
 

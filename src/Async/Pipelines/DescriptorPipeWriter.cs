@@ -143,6 +143,7 @@ internal sealed class DescriptorPipeWriter : PipeWriter, IValueTaskSource<FlushR
         }
 
         bool sendNow;
+        ReadOnlySequence<byte> flushed = default;
         lock (_sync)
         {
             if (_completed)
@@ -160,11 +161,29 @@ internal sealed class DescriptorPipeWriter : PipeWriter, IValueTaskSource<FlushR
             }
 
             sendNow = TakeSend();
+            if (sendNow && _timing == SendTiming.InFlush)
+            {
+                flushed = FlushedLocked(); // sent at once, without taking the lock again to find it
+            }
         }
 
         if (sendNow)
         {
-            Send();
+            if (flushed.IsEmpty)
+            {
+                Send();
+            }
+            else
+            {
+                SendPending(flushed);
+            }
+        }
+
+        // The common end, without the lock: no cancel asked for, not stopped, and under the threshold. Each
+        // may change the next moment, as it could just after the lock; only a wait needs the lock's view.
+        if (!Volatile.Read(ref _cancelNextFlush) && !Volatile.Read(ref _stopped) && Volatile.Read(ref _unsent) < _pauseThreshold)
+        {
+            return default;
         }
 
         lock (_sync)
@@ -387,50 +406,21 @@ internal sealed class DescriptorPipeWriter : PipeWriter, IValueTaskSource<FlushR
         }
     }
 
-    /// <summary>Holding the send: sends until nothing flushed is left, the descriptor would block (it goes on when writable), or sending stops.</summary>
-    private void SendPending()
+    private void SendPending() => SendPending(default);
+
+    /// <summary>
+    /// Holding the send: sends until nothing flushed is left, the descriptor would block (it goes on when
+    /// writable), or sending stops. <paramref name="flushed"/>: what the caller found to send under the lock, if it looked.
+    /// </summary>
+    private void SendPending(ReadOnlySequence<byte> flushed)
     {
+        var data = flushed;
         var sent = 0;
         while (true)
         {
-            ReadOnlySequence<byte> data = default;
-            bool resume, more, halfClose = false;
-            lock (_sync)
+            if (data.IsEmpty && !NextToSend(sent, out data))
             {
-                resume = Consume(sent);
-                more = !_stopped && _unsent > 0;
-                if (more)
-                {
-                    data = new ReadOnlySequence<byte>(_head!, _headStart, _flushedTail!, _flushedEnd);
-                }
-                else
-                {
-                    _sending = false;
-                    halfClose = !_stopped && _completed;
-                    if (_stopped)
-                    {
-                        DropUnlessSending();
-                    }
-                    else
-                    {
-                        FreeSent();
-                    }
-                }
-            }
-
-            if (resume)
-            {
-                ReleaseFlush(default(FlushResult));
-            }
-
-            if (!more)
-            {
-                if (halfClose)
-                {
-                    HalfClose();
-                }
-
-                return; // stopped: the abort or the failure has ended the writer already
+                return;
             }
 
             try
@@ -460,8 +450,58 @@ internal sealed class DescriptorPipeWriter : PipeWriter, IValueTaskSource<FlushR
                 Fail(e, holdsSend: true);
                 return;
             }
+
+            data = default;
         }
     }
+
+    /// <summary>
+    /// Holding the send, after <paramref name="sent"/> bytes left: gives their blocks back and finds what is
+    /// left to send. False when nothing is, or sending has stopped: the send is let go (and the write half
+    /// shut, when the application completed).
+    /// </summary>
+    private bool NextToSend(int sent, out ReadOnlySequence<byte> data)
+    {
+        data = default;
+        bool resume, more, halfClose = false;
+        lock (_sync)
+        {
+            resume = Consume(sent);
+            more = !_stopped && _unsent > 0;
+            if (more)
+            {
+                data = FlushedLocked();
+            }
+            else
+            {
+                _sending = false;
+                halfClose = !_stopped && _completed;
+                if (_stopped)
+                {
+                    DropUnlessSending();
+                }
+                else
+                {
+                    FreeSent();
+                }
+            }
+        }
+
+        if (resume)
+        {
+            ReleaseFlush(default(FlushResult));
+        }
+
+        if (halfClose)
+        {
+            HalfClose();
+        }
+
+        return more; // false when stopped too: the abort or the failure has ended the writer already
+    }
+
+    /// <summary>Under the lock: what is flushed and not sent yet.</summary>
+    private ReadOnlySequence<byte> FlushedLocked() => new(_head!, _headStart, _flushedTail!, _flushedEnd);
 
     private void OnWritable()
     {

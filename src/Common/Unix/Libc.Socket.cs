@@ -19,15 +19,39 @@ internal static partial class Libc
         : UnixFamily.IsApple ? 0
         : 0x400;
 
-    // Without a GC transition: with MSG_DONTWAIT these never wait for the peer, whatever the socket's
-    // blocking mode, so they cannot hold up a garbage collection for long.
-    [LibraryImport(Library, EntryPoint = "recv", SetLastError = true)]
-    [SuppressGCTransition]
-    internal static unsafe partial nint Recv(int fd, void* buffer, nuint length, int flags);
+    /// <summary>recv(2): the byte count, or -1 with <see cref="Errno.Last"/> set.</summary>
+    internal static unsafe nint Recv(int fd, void* buffer, nuint length, int flags)
+    {
+        var n = RecvCall(fd, buffer, length, flags);
+        if (n < 0)
+        {
+            Errno.KeepLast();
+        }
 
-    [LibraryImport(Library, EntryPoint = "send", SetLastError = true)]
+        return n;
+    }
+
+    /// <summary>send(2): the byte count, or -1 with <see cref="Errno.Last"/> set.</summary>
+    internal static unsafe nint Send(int fd, void* buffer, nuint length, int flags)
+    {
+        var n = SendCall(fd, buffer, length, flags);
+        if (n < 0)
+        {
+            Errno.KeepLast();
+        }
+
+        return n;
+    }
+
+    // Without a GC transition: with MSG_DONTWAIT these never wait for the peer, whatever the socket's
+    // blocking mode, so they cannot hold up a garbage collection for long. Without SetLastError: see Errno.KeepLast.
+    [LibraryImport(Library, EntryPoint = "recv")]
     [SuppressGCTransition]
-    internal static unsafe partial nint Send(int fd, void* buffer, nuint length, int flags);
+    private static unsafe partial nint RecvCall(int fd, void* buffer, nuint length, int flags);
+
+    [LibraryImport(Library, EntryPoint = "send")]
+    [SuppressGCTransition]
+    private static unsafe partial nint SendCall(int fd, void* buffer, nuint length, int flags);
 
     /// <summary>shutdown(2)'s <c>how</c> for the write half: 1 on Linux, macOS and the BSDs.</summary>
     internal const int SHUT_WR = 1;

@@ -37,9 +37,22 @@ internal static partial class Libc
     [LibraryImport(Library, EntryPoint = "writev", SetLastError = true)]
     internal static unsafe partial nint Writev(int fd, Iovec* iov, int count);
 
-    [LibraryImport(Library, EntryPoint = "sendmsg", SetLastError = true)]
+    /// <summary>sendmsg(2): the byte count, or -1 with <see cref="Errno.Last"/> set.</summary>
+    internal static unsafe nint SendMessage(int fd, MessageHeader* message, int flags)
+    {
+        var n = SendMessageCall(fd, message, flags);
+        if (n < 0)
+        {
+            Errno.KeepLast();
+        }
+
+        return n;
+    }
+
+    // As recv and send (Libc.Socket.cs): no GC transition, and errno kept only on failure (Errno.KeepLast).
+    [LibraryImport(Library, EntryPoint = "sendmsg")]
     [SuppressGCTransition]
-    internal static unsafe partial nint SendMessage(int fd, MessageHeader* message, int flags);
+    private static unsafe partial nint SendMessageCall(int fd, MessageHeader* message, int flags);
 
     /// <summary>writev(2), resumed after EINTR. See <see cref="ReadUninterrupted"/>.</summary>
     internal static unsafe nint WritevUninterrupted(int fd, Iovec* iov, int count)
