@@ -285,16 +285,10 @@ internal sealed class DescriptorPipeReader : PipeReader, IValueTaskSource<ReadRe
         {
             try
             {
-#pragma warning disable CA2012 // consumed once: by GetResult below when it completed at once, else in OnReadable
-                _readable = _io.Cell.WaitAsync(Interest.Readable, default).ConfigureAwait(false).GetAwaiter();
-#pragma warning restore CA2012
-                if (!_readable.IsCompleted)
+                if (!_io.Cell.ReadyNowOrLater(Interest.Readable, ref _readable, _onReadable))
                 {
-                    _readable.UnsafeOnCompleted(_onReadable);
                     return; // OnReadable goes on
                 }
-
-                _readable.GetResult();
             }
             catch (Exception e)
             {

@@ -432,17 +432,10 @@ internal sealed class DescriptorPipeWriter : PipeWriter, IValueTaskSource<FlushR
                 {
                     sent = 0;
                     _io.Cell.ClearAfterWouldBlock(read: false, tick);
-#pragma warning disable CA2012 // consumed once: by GetResult below when it completed at once, else in OnWritable
-                    // Not on the flushing thread's context: an application's UI or test context must not run, or hold back, the send.
-                    _writable = _io.Cell.WaitAsync(Interest.Writable, default).ConfigureAwait(false).GetAwaiter();
-#pragma warning restore CA2012
-                    if (!_writable.IsCompleted)
+                    if (!_io.Cell.ReadyNowOrLater(Interest.Writable, ref _writable, _onWritable))
                     {
-                        _writable.UnsafeOnCompleted(_onWritable);
                         return; // OnWritable goes on
                     }
-
-                    _writable.GetResult();
                 }
             }
             catch (Exception e)

@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.CompilerServices;
 using System.Threading;
 using System.Threading.Tasks;
 
@@ -128,6 +129,29 @@ internal sealed class ReadinessCell
         }
 
         return new ValueTask<ReadyGuard>(waiter, version);
+    }
+
+    /// <summary>
+    /// An await for a consumer driven by callbacks rather than <c>await</c> (a pipe's receiver and sender):
+    /// true when <paramref name="interest"/> is ready now; else false, and <paramref name="onReady"/> runs
+    /// once it is, and takes the outcome from <paramref name="awaiter"/> (its <c>GetResult</c> throws as the
+    /// await would). Never on the caller's context: an application's UI or test context must not run, or
+    /// hold back, the callback.
+    /// </summary>
+    /// <exception cref="ObjectDisposedException">The cell is closed (when it closes later, <paramref name="awaiter"/>'s <c>GetResult</c> throws it).</exception>
+    public bool ReadyNowOrLater(Interest interest, ref ConfiguredValueTaskAwaitable<ReadyGuard>.ConfiguredValueTaskAwaiter awaiter, Action onReady)
+    {
+#pragma warning disable CA2012 // consumed once: by GetResult below when it completed at once, else by onReady
+        awaiter = WaitAsync(interest, default).ConfigureAwait(false).GetAwaiter();
+#pragma warning restore CA2012
+        if (!awaiter.IsCompleted)
+        {
+            awaiter.UnsafeOnCompleted(onReady);
+            return false;
+        }
+
+        awaiter.GetResult();
+        return true;
     }
 
     /// <summary>The readiness known now for <paramref name="interest"/>, as a guard; false when none is known (nothing waits).</summary>

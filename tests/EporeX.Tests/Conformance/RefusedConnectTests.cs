@@ -1,5 +1,4 @@
 using System;
-using System.Net;
 using System.Net.Sockets;
 using EporeX.Tests.Support;
 
@@ -15,22 +14,7 @@ public sealed class RefusedConnectTests
     public void After_a_refused_connect_is_reported_SO_ERROR_still_holds_the_error(string backend)
     {
         using var poll = Backends.Open(backend);
-        int port;
-        using (var probe = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp))
-        {
-            probe.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-            port = ((IPEndPoint)probe.LocalEndPoint!).Port; // closed again at once: nobody listens there
-        }
-
-        using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { Blocking = false };
-        try
-        {
-            client.Connect(new IPEndPoint(IPAddress.Loopback, port));
-        }
-        catch (SocketException e) when (e.SocketErrorCode is SocketError.WouldBlock or SocketError.InProgress)
-        {
-        }
-
+        using var client = Loopback.ConnectingToClosedPort();
         poll.Registry.Register(client, T, Interest.Readable | Interest.Writable);
         var ev = poll.WaitFor(T);
         Assert.True(ev.IsError || ev.IsWriteClosed, ev.ToString());

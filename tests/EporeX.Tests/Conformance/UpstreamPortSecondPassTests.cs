@@ -265,22 +265,7 @@ public sealed class UpstreamPortSecondPassTests
     public void Mio_a_refused_connect_is_write_closed(string backend)
     {
         using var poll = Backends.Open(backend);
-        int port;
-        using (var probe = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp))
-        {
-            probe.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-            port = ((IPEndPoint)probe.LocalEndPoint!).Port;
-        }
-
-        using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { Blocking = false };
-        try
-        {
-            client.Connect(new IPEndPoint(IPAddress.Loopback, port));
-        }
-        catch (SocketException e) when (e.SocketErrorCode is SocketError.WouldBlock or SocketError.InProgress)
-        {
-        }
-
+        using var client = Loopback.ConnectingToClosedPort();
         poll.Registry.Register(client, T1, Interest.Writable);
         var ev = poll.WaitFor(T1);
         Assert.True(ev.IsWritable || ev.IsError, ev.ToString());
@@ -428,13 +413,7 @@ public sealed class UpstreamPortSecondPassTests
         using var listener = Listener();
         poll.Registry.Register(listener, T1, Interest.Readable);
         using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { Blocking = false };
-        try
-        {
-            client.Connect(listener.LocalEndPoint!);
-        }
-        catch (SocketException e) when (e.SocketErrorCode is SocketError.WouldBlock or SocketError.InProgress)
-        {
-        }
+        Loopback.StartConnect(client, listener.LocalEndPoint!);
 
         poll.Registry.Register(client, T2, Interest.Writable);
         WaitForAll(poll, (T1, e => e.IsReadable), (T2, e => e.IsWritable));

@@ -3,7 +3,7 @@ using System.Net.Sockets;
 
 namespace EporeX.Tests.Support;
 
-/// <summary>Connected TCP sockets on 127.0.0.1, blocking as .NET creates them; the listener is closed at once.</summary>
+/// <summary>TCP on 127.0.0.1 for tests: connected pairs (blocking, as .NET creates them; the listener closed at once), free ports, and connects started without blocking.</summary>
 public static class Loopback
 {
     /// <summary>A client socket and the server's accepted end of the same connection.</summary>
@@ -27,5 +27,25 @@ public static class Loopback
         using var probe = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         probe.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         return ((IPEndPoint)probe.LocalEndPoint!).Port;
+    }
+
+    /// <summary>Starts a non-blocking connect: in progress (or done) on return, its outcome reported by readiness.</summary>
+    public static void StartConnect(Socket client, EndPoint endpoint)
+    {
+        try
+        {
+            client.Connect(endpoint);
+        }
+        catch (SocketException e) when (e.SocketErrorCode is SocketError.WouldBlock or SocketError.InProgress)
+        {
+        }
+    }
+
+    /// <summary>A non-blocking client connecting to a 127.0.0.1 port nobody listens on: its connect is refused.</summary>
+    public static Socket ConnectingToClosedPort()
+    {
+        var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { Blocking = false };
+        StartConnect(client, new IPEndPoint(IPAddress.Loopback, FreePort()));
+        return client;
     }
 }
