@@ -211,7 +211,7 @@ public class AsyncFd : IDisposable
         }
 
         // Deregister first, while the descriptor is surely open; then fail the awaits; then close.
-        Loop.Release(_registration);
+        Loop.Release(_registration, closing: closeOwned);
         _registration.Cell.Shut("The AsyncFd is disposed.");
         if (closeOwned)
         {

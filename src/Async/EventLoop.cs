@@ -280,10 +280,14 @@ public sealed class EventLoop : IDisposable, IAsyncDisposable
         return ValueTask.CompletedTask;
     }
 
-    /// <summary>An AsyncFd is disposed: out of the kernel, then out of the table (a late event of its token is dropped).</summary>
-    internal void Release(IoRegistration registration)
+    /// <summary>
+    /// An AsyncFd is disposed: out of the kernel (or, when <paramref name="closing"/> an owned descriptor on a
+    /// backend where closing deregisters, out at its close), then out of the table: a late event of its token is
+    /// dropped, as the slot's generation has moved on.
+    /// </summary>
+    internal void Release(IoRegistration registration, bool closing)
     {
-        registration.Io.Deregister(_poll.Registry);
+        registration.Io.Deregister(_poll.Registry, closing);
         _table.Release(registration);
     }
 
@@ -320,7 +324,7 @@ public sealed class EventLoop : IDisposable, IAsyncDisposable
         }
         catch
         {
-            Release(registration);
+            Release(registration, closing: false);
             throw;
         }
 

@@ -142,18 +142,39 @@ public sealed class Registry
     {
         ArgumentNullException.ThrowIfNull(handle);
         using var reference = new HandleReference(handle);
-        DeregisterCore(Descriptors.FromHandle(handle));
+        DeregisterCore(Descriptors.FromHandle(handle), tellKernel: true);
     }
 
     /// <summary>Stops watching a socket. See <see cref="Deregister(SafeHandle)"/>.</summary>
     public void Deregister(Socket socket) => Deregister(SocketHandle(socket));
+
+    /// <summary>
+    /// Stops watching a descriptor that the caller closes next, as <see cref="Deregister(SafeHandle)"/>; but
+    /// where closing removes the registration by itself (<see cref="EventQueueCapabilities.CloseDeregisters"/>:
+    /// epoll), the kernel is not asked, and the close does it. A server that closes every connection it
+    /// accepted saves one system call per connection (the .NET socket engine never deregisters either).
+    /// </summary>
+    /// <remarks>
+    /// Until the descriptor is closed, and after it if its file lives on in a duplicate (dup, a child
+    /// process), a wait may still report the old token: use tokens that are not reused at once (a slot
+    /// and a generation), or call <see cref="Deregister(SafeHandle)"/>.
+    /// </remarks>
+    /// <exception cref="ArgumentNullException"><paramref name="handle"/> is null.</exception>
+    /// <exception cref="ObjectDisposedException">The handle is closed (closing deregistered it), or the Poll is disposed.</exception>
+    /// <exception cref="NotRegisteredException">The descriptor is not registered.</exception>
+    public void DeregisterBeforeClose(SafeHandle handle)
+    {
+        ArgumentNullException.ThrowIfNull(handle);
+        using var reference = new HandleReference(handle);
+        DeregisterCore(Descriptors.FromHandle(handle), tellKernel: !Capabilities.CloseDeregisters);
+    }
 
     /// <summary>Stops watching a raw descriptor. See <see cref="Deregister(SafeHandle)"/>.</summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="fd"/> is negative.</exception>
     public void Deregister(int fd)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(fd);
-        DeregisterCore(fd);
+        DeregisterCore(fd, tellKernel: true);
     }
 
     /// <summary>True when <paramref name="fd"/> is registered with this queue.</summary>
@@ -296,7 +317,7 @@ public sealed class Registry
         }
     }
 
-    private void DeregisterCore(int fd)
+    private void DeregisterCore(int fd, bool tellKernel)
     {
         lock (_gate)
         {
@@ -304,7 +325,10 @@ public sealed class Registry
             var previous = Registered(fd, "Deregister");
             try
             {
-                _queue.Deregister(fd, previous);
+                if (tellKernel)
+                {
+                    _queue.Deregister(fd, previous);
+                }
             }
             catch (EventQueueException e) when (e is NotRegisteredException or InvalidDescriptorException)
             {

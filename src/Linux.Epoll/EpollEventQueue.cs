@@ -53,11 +53,12 @@ public sealed unsafe class EpollEventQueue : IEventQueue
     /// <summary><c>epoll</c>.</summary>
     public string Name => EpollProvider.BackendName;
 
-    /// <summary>Readable, Writable and Priority; every mode; no regular files (EPERM); a short read drains; timers (timerfd); process exits (pidfd, Linux 5.3+).</summary>
+    /// <summary>Readable, Writable and Priority; every mode; no regular files (EPERM); a short read drains; closing deregisters; timers (timerfd); process exits (pidfd, Linux 5.3+).</summary>
     public EventQueueCapabilities Capabilities { get; } =
         new(Interest.Readable | Interest.Writable | Interest.Priority, Edge: true, Oneshot: true, RegularFiles: false)
         {
             ShortReadDrains = true,
+            CloseDeregisters = true, // eventpoll_release: the file's last close takes it out of every epoll set
             Timers = true,
             ProcessExit = LinuxLibc.HasPidFd,
         };

@@ -23,6 +23,15 @@ public readonly record struct EventQueueCapabilities(Interest Interests, bool Ed
     public bool ShortReadDrains { get; init; }
 
     /// <summary>
+    /// True when closing a descriptor removes its registration from the kernel queue by itself, so that a
+    /// descriptor about to be closed needs no deregistering system call (<c>Registry.DeregisterBeforeClose</c>).
+    /// Epoll: once the file's last descriptor is closed (a duplicate keeps the registration, and its events come
+    /// under the old token). False for kqueue here (libkqueue, an emulation, keeps its own record until told)
+    /// and for poll(2) (the set is the library's own).
+    /// </summary>
+    public bool CloseDeregisters { get; init; }
+
+    /// <summary>
     /// Whether <see cref="IEventQueue.CreateTimer"/> works, so that a <c>TimerSource</c> can be
     /// created. An init-only property (false by default) so that third-party backends need not change.
     /// </summary>

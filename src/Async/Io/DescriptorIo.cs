@@ -110,11 +110,17 @@ internal sealed class DescriptorIo
     }
 
     /// <summary>Deregisters; a descriptor the kernel or registry has already forgotten (closed behind, loop gone) is no error here.</summary>
-    public void Deregister(Registry registry)
+    /// <param name="registry">Where it is registered.</param>
+    /// <param name="closing">The library closes it next (<see cref="Close"/>): where closing deregisters, the kernel is not asked.</param>
+    public void Deregister(Registry registry, bool closing)
     {
         try
         {
-            if (_handle is not null)
+            if (_handle is not null && closing && IsOwned)
+            {
+                registry.DeregisterBeforeClose(_handle);
+            }
+            else if (_handle is not null)
             {
                 registry.Deregister(_handle);
             }

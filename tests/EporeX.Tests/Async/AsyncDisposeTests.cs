@@ -53,6 +53,41 @@ public sealed class AsyncDisposeTests
         Native.Close(w);
     }
 
+    /// <summary>
+    /// An owned descriptor whose file outlives its AsyncFd (a duplicate): on epoll, where the close is the
+    /// deregistration, the kernel goes on reporting the old token after Dispose. The loop drops those events
+    /// (the slot's generation moved on), so the registration that takes the slot next is not woken by them.
+    /// </summary>
+    [SkippableTheory]
+    [MemberData(nameof(AsyncLoops.AllWithModes), MemberType = typeof(AsyncLoops))]
+    public async Task A_disposed_descriptor_whose_file_lives_on_never_wakes_the_registration_after_it(string backend, bool inline)
+    {
+        using var loop = AsyncLoops.Open(backend, inline);
+        var (a, b) = Native.SocketPair();
+        var duplicate = Native.Dup(a);
+        Assert.True(duplicate >= 0, "dup failed");
+        try
+        {
+            loop.Register(a, Interest.Readable).Dispose(); // owned: closes a; the duplicate keeps its file open
+
+            using var pipe = new TestPipe();
+            using var next = loop.Register(pipe.Read, Interest.Readable, leaveOpen: true); // takes the released slot
+            var readable = next.ReadableAsync();
+            Native.WriteBytes(b, 1); // readiness on the duplicated file
+            await Task.Delay(AsyncLoops.Quiet);
+            Assert.False(readable.IsCompleted, "an event of the disposed descriptor woke the registration after it");
+
+            pipe.Write(1);
+            await AsyncLoops.Within(readable);
+            Assert.Equal(1, loop.Count);
+        }
+        finally
+        {
+            Native.Close(duplicate);
+            Native.Close(b);
+        }
+    }
+
     [SkippableTheory]
     [MemberData(nameof(AsyncLoops.AllWithModes), MemberType = typeof(AsyncLoops))]
     public async Task A_socket_disposed_under_a_pending_read_faults_it(string backend, bool inline)

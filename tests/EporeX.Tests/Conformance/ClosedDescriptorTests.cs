@@ -71,4 +71,84 @@ public sealed class ClosedDescriptorTests
             Native.Close(w2);
         }
     }
+
+    /// <summary>
+    /// Deregistered before its close: out of the registry at once, and after the close no event of its
+    /// token comes back, even with data waiting under a level-triggered registration (on epoll the close
+    /// itself took it out of the kernel; elsewhere the call did).
+    /// </summary>
+    [SkippableTheory]
+    [MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
+    public void DeregisterBeforeClose_then_close_leaves_no_registration_and_its_number_registers_again(string backend)
+    {
+        using var poll = Backends.Open(backend);
+        var (r1, w1) = Native.Pipe();
+        var read1 = new SafeFileHandle(r1, ownsHandle: true);
+        poll.Registry.Register(read1, Old, Interest.Readable, PollMode.Level);
+        Native.WriteBytes(w1, 1); // stays readable: nobody reads it
+
+        poll.Registry.DeregisterBeforeClose(read1);
+        Assert.Equal(0, poll.Registry.Count);
+        Assert.False(poll.Registry.IsRegistered(r1));
+        read1.Dispose();
+        poll.AssertQuiet(Old, System.TimeSpan.FromMilliseconds(100));
+        poll.AssertQuiet(Old);
+        Assert.Throws<System.ObjectDisposedException>(() => poll.Registry.DeregisterBeforeClose(read1));
+
+        var (r2, w2) = Native.Pipe();
+        try
+        {
+            Native.Close(w1);
+            Native.WriteBytes(w2, 1);
+            poll.Registry.Register(r2, New, Interest.Readable);
+            Assert.Equal(New, poll.WaitFor(New).Token);
+            poll.AssertQuiet(Old);
+            poll.Registry.Deregister(r2);
+            Assert.Equal(0, poll.Registry.Count);
+        }
+        finally
+        {
+            Native.Close(r2);
+            Native.Close(w2);
+        }
+    }
+
+    /// <summary>
+    /// What <see cref="EventQueueCapabilities.CloseDeregisters"/> promises, and its limit: where it holds
+    /// (epoll), the kernel registration belongs to the file, so a duplicate that outlives the close keeps
+    /// reporting the old token; where it does not, DeregisterBeforeClose deregistered and nothing comes.
+    /// </summary>
+    [SkippableTheory]
+    [MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
+    public void After_DeregisterBeforeClose_only_a_backend_where_closing_deregisters_reports_a_surviving_duplicate(string backend)
+    {
+        using var poll = Backends.Open(backend);
+        var (r, w) = Native.Pipe();
+        var read = new SafeFileHandle(r, ownsHandle: true);
+        var duplicate = Native.Dup(r);
+        Assert.True(duplicate >= 0, "dup failed");
+        try
+        {
+            poll.Registry.Register(read, Old, Interest.Readable, poll.Registry.Capabilities.Edge ? PollMode.Edge : PollMode.Oneshot);
+            poll.Registry.DeregisterBeforeClose(read);
+            read.Dispose();
+
+            Native.WriteBytes(w, 1); // an edge on the file that the duplicate keeps open
+            if (poll.Registry.Capabilities.CloseDeregisters)
+            {
+                Assert.Equal(Old, poll.WaitFor(Old).Token);
+            }
+            else
+            {
+                poll.AssertQuiet(Old, System.TimeSpan.FromMilliseconds(100));
+            }
+
+            Assert.Equal(0, poll.Registry.Count);
+        }
+        finally
+        {
+            Native.Close(duplicate);
+            Native.Close(w);
+        }
+    }
 }
