@@ -45,7 +45,7 @@ internal sealed class DescriptorPipeWriter : PipeWriter, IValueTaskSource<FlushR
     private readonly MemoryHandle[] _pins = new MemoryHandle[Libc.MaxIovecs];
     private readonly Action _onWritable;
     private readonly SpareSegments _spares = new(capacity: 8);
-    private readonly TaskCompletionSource _ended = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _ended;
     private ManualResetValueTaskSourceCore<FlushResult> _flush;
     private CancellationTokenRegistration _flushRegistration;
     private CancellationToken _flushToken;
@@ -91,6 +91,10 @@ internal sealed class DescriptorPipeWriter : PipeWriter, IValueTaskSource<FlushR
             : writer.Loop.InlineContinuations ? SendTiming.EndOfDispatch
             : SendTiming.ThreadPool;
         _flush.RunContinuationsAsynchronously = !options.InlineScheduling; // a released flush continues where the application asked
+
+        // So does a disposal that waited for the last send (a send deferred to the end of the loop's dispatch):
+        // with inline scheduling it goes on where the send ended, not behind the thread pool's queue.
+        _ended = new(options.InlineScheduling ? TaskCreationOptions.None : TaskCreationOptions.RunContinuationsAsynchronously);
         _onWritable = OnWritable;
     }
 
