@@ -333,7 +333,7 @@ public sealed class UpstreamPortSecondPassTests
         Assert.True(SpinWait.SpinUntil(() => listener.Poll(0, SelectMode.SelectRead), Waiting.Arrives), "the connection never reached the listener");
         poll.Registry.Deregister(listener);
 
-        using var wakeLater = new Timer(_ => waker.Wake(), null, 300, Timeout.Infinite);
+        using var wakeLater = Waiting.WakeAfter(waker, TimeSpan.FromMilliseconds(300));
         var n = 0;
         Waiting.Bounded(TimeSpan.FromSeconds(10), () => n = poll.Wait(events, null), "an unbounded wait");
         Assert.Equal(1, n);

@@ -538,7 +538,7 @@ public sealed class UpstreamPortTests
         s.Send(new byte[3]);
         Thread.Sleep(50);
         var events = new Events(8);
-        using var wakeLater = new Timer(_ => waker.Wake(), null, 300, Timeout.Infinite);
+        using var wakeLater = Waiting.WakeAfter(waker, TimeSpan.FromMilliseconds(300));
         var n = 0;
         Waiting.Bounded(TimeSpan.FromSeconds(10), () => n = poll.Wait(events, null), "an unbounded wait");
         Assert.Equal(1, n);

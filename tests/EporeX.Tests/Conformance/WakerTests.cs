@@ -18,7 +18,7 @@ public sealed class WakerTests
         using var waker = new Waker(poll.Registry, W);
         var events = new Events(8);
         var clock = Stopwatch.StartNew();
-        using var wakeLater = new Timer(_ => waker.Wake(), null, 100, Timeout.Infinite);
+        using var wakeLater = Waiting.WakeAfter(waker, TimeSpan.FromMilliseconds(100));
 
         var n = poll.Wait(events, TimeSpan.FromSeconds(10));
 

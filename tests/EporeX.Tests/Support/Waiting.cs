@@ -142,4 +142,37 @@ public static class Waiting
         Thread.Sleep(100);
         return waiter;
     }
+
+    /// <summary>
+    /// Wakes <paramref name="waker"/> once after <paramref name="delay"/>, from a thread of its own: a
+    /// <see cref="Timer"/>'s callback runs on the thread pool, which other tests running at the same time
+    /// can keep busy for seconds. Disposing it first cancels the wake.
+    /// </summary>
+    public static IDisposable WakeAfter(Waker waker, TimeSpan delay) => new DelayedWake(waker, delay);
+
+    private sealed class DelayedWake : IDisposable
+    {
+        private readonly ManualResetEventSlim _cancelled = new();
+        private readonly Thread _thread;
+
+        public DelayedWake(Waker waker, TimeSpan delay)
+        {
+            _thread = new Thread(() =>
+            {
+                if (!_cancelled.Wait(delay))
+                {
+                    waker.Wake();
+                }
+            })
+            { IsBackground = true, Name = "wake later" };
+            _thread.Start();
+        }
+
+        public void Dispose()
+        {
+            _cancelled.Set();
+            _thread.Join();
+            _cancelled.Dispose();
+        }
+    }
 }
