@@ -33,8 +33,9 @@ public sealed class DescriptorPipeOptions
     /// <summary>
     /// False (the default): the application's reads and flushes continue on the thread pool, so it may
     /// block (the receiver runs on the loop thread, apart from it). True: they continue where the data
-    /// arrives (the loop thread when the loop runs continuations inline, else the receiver's work item):
-    /// one hop fewer, and application code that must never block.
+    /// arrives (the loop thread when the loop runs continuations inline, else the receiver's work item),
+    /// and a <see cref="DescriptorPipe.DisposeAsync"/> that waited for the last send where that send ended:
+    /// one hop fewer each, and application code that must never block.
     /// </summary>
     public bool InlineScheduling { get; set; }
 
