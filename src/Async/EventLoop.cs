@@ -287,6 +287,7 @@ public sealed class EventLoop : IDisposable, IAsyncDisposable
     /// </summary>
     internal void Release(IoRegistration registration, bool closing)
     {
+        registration.Cell.StopArming();
         registration.Io.Deregister(_poll.Registry, closing);
         _table.Release(registration);
     }

@@ -305,13 +305,9 @@ internal sealed class DescriptorPipeReader : PipeReader, IValueTaskSource<ReadRe
 
     private void OnReadable()
     {
-        try
+        if (_readable.GetResult().IsShutSignal)
         {
-            _readable.GetResult();
-        }
-        catch (Exception e)
-        {
-            EndReceiving(_owner.ErrorFor(e)); // the descriptor was disposed (an abort, a stop) or failed
+            EndReceiving(_owner.ErrorFor(_io.Cell.ClosedException())); // the descriptor was disposed (an abort, a stop)
             return;
         }
 

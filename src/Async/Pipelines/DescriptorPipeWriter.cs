@@ -502,13 +502,9 @@ internal sealed class DescriptorPipeWriter : PipeWriter, IValueTaskSource<FlushR
 
     private void OnWritable()
     {
-        try
+        if (_writable.GetResult().IsShutSignal)
         {
-            _writable.GetResult();
-        }
-        catch (Exception e)
-        {
-            Fail(e, holdsSend: true);
+            Fail(_io.Cell.ClosedException(), holdsSend: true); // the descriptor was disposed (an abort, a stop)
             return;
         }
 

@@ -87,11 +87,27 @@ internal sealed class ReadinessCell
     }
 
     /// <summary>
+    /// The registration is about to leave the kernel: from now on nothing arms it again. An event that the
+    /// loop thread delivers meanwhile would otherwise rearm a oneshot registration that another thread is
+    /// deregistering, and fail (with an exception thrown and caught) when the deregistration wins.
+    /// </summary>
+    public void StopArming()
+    {
+        lock (_gate)
+        {
+            _arming = null;
+        }
+    }
+
+    /// <summary>
     /// An await for <paramref name="interest"/>: at once when the readiness is known, else queued until the
     /// loop delivers it. The caller has validated <paramref name="interest"/>.
     /// </summary>
     /// <exception cref="ObjectDisposedException">The cell is closed.</exception>
-    public ValueTask<ReadyGuard> WaitAsync(Interest interest, CancellationToken cancellationToken)
+    public ValueTask<ReadyGuard> WaitAsync(Interest interest, CancellationToken cancellationToken) =>
+        WaitAsync(interest, shutAsDefault: false, cancellationToken);
+
+    private ValueTask<ReadyGuard> WaitAsync(Interest interest, bool shutAsDefault, CancellationToken cancellationToken)
     {
         if (cancellationToken.IsCancellationRequested)
         {
@@ -113,7 +129,7 @@ internal sealed class ReadinessCell
             }
 
             waiter = _waiters.Rent() ?? new ReadinessWaiter(this);
-            version = waiter.Start(interest, _inline, cancellationToken);
+            version = waiter.Start(interest, _inline, shutAsDefault, cancellationToken);
             _waiters.Enqueue(waiter);
             CountLocked();
             armed = ArmLocked();
@@ -134,15 +150,17 @@ internal sealed class ReadinessCell
     /// <summary>
     /// An await for a consumer driven by callbacks rather than <c>await</c> (a pipe's receiver and sender):
     /// true when <paramref name="interest"/> is ready now; else false, and <paramref name="onReady"/> runs
-    /// once it is, and takes the outcome from <paramref name="awaiter"/> (its <c>GetResult</c> throws as the
-    /// await would). Never on the caller's context: an application's UI or test context must not run, or
-    /// hold back, the callback.
+    /// once it is, and takes the outcome from <paramref name="awaiter"/>. When the cell shuts meanwhile, that
+    /// outcome is a default <see cref="ReadyGuard"/> (<see cref="ReadyGuard.IsShutSignal"/>), not an exception:
+    /// disposing a connection ends its receiver's wait every time, and a thrown exception there would cost
+    /// more than the rest of the connection's end. Never on the caller's context: an application's UI or test
+    /// context must not run, or hold back, the callback.
     /// </summary>
-    /// <exception cref="ObjectDisposedException">The cell is closed (when it closes later, <paramref name="awaiter"/>'s <c>GetResult</c> throws it).</exception>
+    /// <exception cref="ObjectDisposedException">The cell is closed already.</exception>
     public bool ReadyNowOrLater(Interest interest, ref ConfiguredValueTaskAwaitable<ReadyGuard>.ConfiguredValueTaskAwaiter awaiter, Action onReady)
     {
 #pragma warning disable CA2012 // consumed once: by GetResult below when it completed at once, else by onReady
-        awaiter = WaitAsync(interest, default).ConfigureAwait(false).GetAwaiter();
+        awaiter = WaitAsync(interest, shutAsDefault: true, default).ConfigureAwait(false).GetAwaiter();
 #pragma warning restore CA2012
         if (!awaiter.IsCompleted)
         {
@@ -150,7 +168,11 @@ internal sealed class ReadinessCell
             return false;
         }
 
-        awaiter.GetResult();
+        if (awaiter.GetResult().IsShutSignal)
+        {
+            throw ClosedException(); // shut between the queueing and the arming
+        }
+
         return true;
     }
 
@@ -277,7 +299,14 @@ internal sealed class ReadinessCell
         while (failed is { } waiter)
         {
             failed = waiter.Next;
-            waiter.Fail(ClosedException());
+            if (waiter.ShutAsDefault)
+            {
+                waiter.Complete(default);
+            }
+            else
+            {
+                waiter.Fail(ClosedException());
+            }
         }
 
         return first;
@@ -321,7 +350,8 @@ internal sealed class ReadinessCell
 
     private const string UnwatchableReason = "The descriptor can no longer be watched: it was closed while registered, or its loop is disposed.";
 
-    private ObjectDisposedException ClosedException() => new(nameof(AsyncFd), _closedReason);
+    /// <summary>The error a closed cell's operations report (created, not thrown).</summary>
+    public ObjectDisposedException ClosedException() => new(nameof(AsyncFd), _closedReason);
 
     private Readiness ReadyLocked(Readiness mask) => (_read & mask & Directions.ReadSide) | (_write & mask & Directions.WriteSide);
 

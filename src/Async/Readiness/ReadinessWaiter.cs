@@ -41,16 +41,23 @@ internal sealed class ReadinessWaiter : IValueTaskSource<ReadyGuard>
     /// <summary>True from <see cref="Start"/> until <see cref="Take"/>: the node is in the cell's queue.</summary>
     public bool IsQueued { get; private set; }
 
+    /// <summary>
+    /// The await's consumer learns of a shut cell from a default <see cref="ReadyGuard"/> rather than an
+    /// exception (see <see cref="ReadinessCell.ReadyNowOrLater"/>); valid while <see cref="IsQueued"/>.
+    /// </summary>
+    public bool ShutAsDefault { get; private set; }
+
     /// <summary>The token of the await in progress (a late callback of an earlier await's token is told apart by it).</summary>
     public CancellationToken Token => _token;
 
     /// <summary>Starts an await; the caller holds the cell's lock and queues the node.</summary>
-    public short Start(Interest interest, bool inlineContinuation, CancellationToken token)
+    public short Start(Interest interest, bool inlineContinuation, bool shutAsDefault, CancellationToken token)
     {
         Debug.Assert(!IsQueued);
         _core.Reset();
         _core.RunContinuationsAsynchronously = !inlineContinuation;
         Interest = interest;
+        ShutAsDefault = shutAsDefault;
         _token = token;
         IsQueued = true;
         return _core.Version;

@@ -31,6 +31,9 @@ public struct ReadyGuard : IEquatable<ReadyGuard>
         _writeTick = writeTick;
     }
 
+    /// <summary>A default guard: a callback-driven wait learnt that its cell shut (see <see cref="ReadinessCell.ReadyNowOrLater"/>).</summary>
+    internal readonly bool IsShutSignal => _owner is null;
+
     /// <summary>
     /// Every readiness bit the await saw, limited to what it asked for (errors always included); as tokio's
     /// <c>ready()</c>, empty once <see cref="ClearReady()"/> was called on this guard, and without the bits of
