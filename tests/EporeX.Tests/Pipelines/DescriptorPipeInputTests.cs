@@ -213,6 +213,54 @@ public sealed class DescriptorPipeInputTests
         }
     }
 
+    public static TheoryData<string, bool> AllInlineWithTimings()
+    {
+        var data = new TheoryData<string, bool>();
+        foreach (var row in AllWithModesAndTimings())
+        {
+            if ((bool)row[1])
+            {
+                data.Add((string)row[0], (bool)row[2]);
+            }
+        }
+
+        return data;
+    }
+
+    [SkippableTheory]
+    [MemberData(nameof(AllInlineWithTimings))]
+    public async Task Completing_the_input_inside_an_inline_read_ends_receiving_at_once(string backend, bool defer)
+    {
+        // With inline scheduling the application runs inside the receiver's step. An application that
+        // completes its input there (a protocol that has read all it wants) ends the receiving when that
+        // step ends: not at the peer's next bytes, which may never come, and with every block returned.
+        using var loop = AsyncLoops.Open(backend, inline: true);
+        var (client, server) = Loopback.ConnectedPair();
+        using (client)
+        {
+            using var pool = new CountingMemoryPool();
+            await using var pipe = DescriptorPipe.Create(loop.Register(server, Interest.Readable | Interest.Writable), new DescriptorPipeOptions { Pool = pool, InlineScheduling = true, DeferSends = defer });
+            async Task<string?> ReadAllItNeedsAsync()
+            {
+                var read = await pipe.Input.ReadAsync();
+                Assert.Equal("all I need", Encoding.ASCII.GetString(read.Buffer.ToArray()));
+                pipe.Input.AdvanceTo(read.Buffer.End);
+                pipe.Input.Complete();
+                return Thread.CurrentThread.Name;
+            }
+
+            var reading = ReadAllItNeedsAsync(); // waits: its continuation is registered before any byte comes
+            Assert.False(reading.IsCompleted);
+            client.Send("all I need"u8);
+            var readOn = await reading.WaitAsync(AsyncLoops.Patience);
+
+            Assert.Equal(new EventLoopOptions().ThreadName, readOn); // the premise: the application ran inside the receiver
+            await pipe.ReceiveCompletion.WaitAsync(AsyncLoops.Patience);
+            await pool.WhenNoneOutstandingAsync(AsyncLoops.Patience);
+            Assert.Equal(0, pool.Outstanding);
+        }
+    }
+
     private static readonly string[] ExpectedNotes =
     [
         "AdvanceTo before any read: InvalidOperationException",
