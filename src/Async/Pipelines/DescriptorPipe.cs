@@ -48,6 +48,7 @@ public sealed class DescriptorPipe : IDuplexPipe, IAsyncDisposable
     private readonly DescriptorPipeWriter _output;
     private readonly Func<Exception, Exception>? _mapError;
     private Exception? _abortReason;
+    private Task? _completion;
     private int _ended;
 
     private DescriptorPipe(AsyncFd reader, AsyncFd writer, DescriptorPipeOptions options, bool shortReadDrains)
@@ -86,7 +87,6 @@ public sealed class DescriptorPipe : IDuplexPipe, IAsyncDisposable
         var sendHeldBeforeWaiting = inputReaderScheduler is ApplicationScheduler ? _output : null;
         _input = new DescriptorPipeReader(this, reader.Registration, options, pool, Resume(options.ReceivePauseThreshold, options.ReceiveResumeThreshold), shortReadDrains, inputReaderScheduler, sendHeldBeforeWaiting);
         _input.Start();
-        Completion = Task.WhenAll(_input.Ended, _output.Ended);
     }
 
     /// <summary>What the descriptor received: read it, and <c>AdvanceTo</c> what was consumed.</summary>
@@ -96,7 +96,23 @@ public sealed class DescriptorPipe : IDuplexPipe, IAsyncDisposable
     public PipeWriter Output => _output;
 
     /// <summary>Completes when both directions have ended (receiving has stopped, and sending has ended or failed).</summary>
-    public Task Completion { get; }
+    /// <remarks>
+    /// Made on first use: joining the two ends costs a task and, once receiving ends, a trip through the
+    /// thread pool, which a server that never asks (Kestrel's transport) should not pay per connection.
+    /// </remarks>
+    public Task Completion
+    {
+        get
+        {
+            if (Volatile.Read(ref _completion) is { } completion)
+            {
+                return completion;
+            }
+
+            completion = Task.WhenAll(_input.Ended, _output.Ended);
+            return Interlocked.CompareExchange(ref _completion, completion, null) ?? completion;
+        }
+    }
 
     /// <summary>
     /// Completes when receiving has ended: the peer's end of stream, a receive error, <see cref="Abort"/> or
