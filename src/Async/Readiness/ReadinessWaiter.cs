@@ -43,7 +43,8 @@ internal sealed class ReadinessWaiter : IValueTaskSource<ReadyGuard>
 
     /// <summary>
     /// The await's consumer learns of a shut cell from a default <see cref="ReadyGuard"/> rather than an
-    /// exception (see <see cref="ReadinessCell.ReadyNowOrLater"/>); valid while <see cref="IsQueued"/>.
+    /// exception (see <see cref="ReadinessCell.ReadyNowOrLater"/>); set by <see cref="Start"/>, read by a
+    /// shutdown after <see cref="Take"/>, kept until the node is started again.
     /// </summary>
     public bool ShutAsDefault { get; private set; }
 
