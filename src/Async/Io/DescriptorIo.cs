@@ -199,10 +199,18 @@ internal sealed class DescriptorIo
     /// <paramref name="data"/> (sendmsg on a socket, writev on anything else): the bytes written, or -1 when
     /// it would block. <paramref name="pins"/> holds the segments' pins across the call.
     /// </summary>
-    /// <exception cref="SocketException">sendmsg failed.</exception>
-    /// <exception cref="IOException">writev failed; <see cref="Exception.HResult"/> is the errno.</exception>
+    /// <exception cref="SocketException">sendmsg (or send, for one segment) failed.</exception>
+    /// <exception cref="IOException">writev (or write) failed; <see cref="Exception.HResult"/> is the errno.</exception>
+    /// <exception cref="ObjectDisposedException">The handle is closed.</exception>
     public unsafe int TryWriteVectored(in ReadOnlySequence<byte> data, MemoryHandle[] pins)
     {
+        if (data.IsSingleSegment)
+        {
+            // One block (an echo, a small response): send(2) takes it without a message header or an iovec
+            // for the kernel to copy in, and the span needs no pin beyond the call.
+            return data.IsEmpty ? 0 : TryWrite(data.FirstSpan);
+        }
+
         var iov = stackalloc Libc.Iovec[Libc.MaxIovecs];
         var count = 0;
         try

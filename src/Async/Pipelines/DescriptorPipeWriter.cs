@@ -12,7 +12,7 @@ namespace EporeX;
 /// <summary>
 /// A <see cref="DescriptorPipe"/>'s output: a <see cref="PipeWriter"/> that sends what is flushed itself,
 /// with one vectored system call of up to <see cref="Libc.MaxIovecs"/> blocks (sendmsg on a socket, writev
-/// on anything else; no copy, no call per block), instead of a second <see cref="Pipe"/> and a send loop
+/// on anything else; send or write when it is one block; no copy, no call per block), instead of a second <see cref="Pipe"/> and a send loop
 /// reading it: a flush costs no state machine and no pipe of its own.
 /// </summary>
 /// <remarks>
