@@ -19,6 +19,8 @@
 #                    to compare with the JIT build ("eporex") in the same run.
 #   anything else    passed to run.sh as is (e.g. -r 9, -d 5, --servers c-epoll,c-poll).
 #
+# After run.sh's table comes bench/paired-ratios.sh's: the same CPU ratios paired within each repetition.
+#
 # Examples:
 #   bench/run-peers.sh -r 9                      # the tables of docs/articles/performance.md
 #   bench/run-peers.sh -r 3 --syscalls           # system calls per message
@@ -84,4 +86,11 @@ if ((AOT)); then
 fi
 
 echo "run-peers.sh: $BENCH/run.sh ${EXTRA[*]} ${PASS[*]}" >&2
-exec "$BENCH/run.sh" "${EXTRA[@]}" "${PASS[@]}"
+before=$(ls -t "$BENCH"/build/results/run-*.tsv 2>/dev/null | head -1 || true)
+"$BENCH/run.sh" "${EXTRA[@]}" "${PASS[@]}"
+# run.sh's ratios divide medians taken apart; beside them, the same ratios paired within each repetition.
+after=$(ls -t "$BENCH"/build/results/run-*.tsv 2>/dev/null | head -1 || true)
+if [[ -n $after && $after != "$before" ]]; then
+    echo
+    bash "$REPO/bench/paired-ratios.sh" "$after"
+fi
