@@ -29,7 +29,7 @@ LOADGEN="$BENCH/build/bin/loadgen"
 perf stat -e raw_syscalls:sys_enter -- true >/dev/null 2>&1 || { echo "count-syscalls.sh: needs perf and root" >&2; exit 2; }
 
 events=(-e raw_syscalls:sys_enter)
-for s in read recvfrom write sendto epoll_wait epoll_pwait poll epoll_ctl futex; do events+=(-e "syscalls:sys_enter_$s"); done
+for s in read recvfrom recvmsg write sendto sendmsg epoll_wait epoll_pwait poll epoll_ctl futex; do events+=(-e "syscalls:sys_enter_$s"); done
 printf '%-14s %9s %7s %7s %7s %7s %9s %7s\n' server msgs total reads writes waits epoll_ctl futex
 for entry in "${SERVERS[@]}"; do
     name=${entry%%=*}
@@ -52,7 +52,7 @@ for entry in "${SERVERS[@]}"; do
         END {
             if (m <= 0) { printf "%-14s no messages\n", n; exit }
             printf "%-14s %9d %7.3f %7.3f %7.3f %7.3f %9.3f %7.4f\n", n, m, c["total"] / m,
-                (c["read"] + c["recvfrom"]) / m, (c["write"] + c["sendto"]) / m,
+                (c["read"] + c["recvfrom"] + c["recvmsg"]) / m, (c["write"] + c["sendto"] + c["sendmsg"]) / m,
                 (c["epoll_wait"] + c["epoll_pwait"] + c["poll"]) / m, c["epoll_ctl"] / m, c["futex"] / m
         }' "$csv"
     rm -f "$csv"

@@ -2,12 +2,13 @@
 # User and kernel CPU per echoed message of one or more echo servers, each under ../shared/bench's load
 # generator, counted over the measured seconds only (not the start-up or the warm-up).
 #
-#   bench/cpu-split.sh [-r REPS] [-w WARMUP] [-d SECONDS] NAME='COMMAND {port}' [NAME='COMMAND {port}'...]
+#   bench/cpu-split.sh [--bench DIR] [-r REPS] [-w WARMUP] [-d SECONDS] NAME=COMMAND ...
 #
-# Example (from the repository's root, after dotnet build -c Release and ../shared/bench/build.sh):
+# COMMAND has {port} and {life} placeholders, as run.sh's --extra. Example (from the repository's root,
+# after dotnet build -c Release and ../shared/bench/build.sh):
 #   D=$PWD/bench/EchoBench/bin/Release/net10.0/EchoBench.dll
-#   bench/cpu-split.sh -r 3 "c-epoll=../shared/bench/build/bin/echo_epoll {port} 60" \
-#       "eporex-pipe-inline=dotnet $D --port {port} --seconds 60 --async --pipe --inline"
+#   bench/cpu-split.sh -r 3 "c-epoll=../shared/bench/build/bin/echo_epoll {port} {life}" \
+#       "eporex-pipe-inline=dotnet $D --port {port} --seconds {life} --async --pipe --inline"
 #
 # Why: on a VM, the kernel's share of a message moves with how often a send has to wake the other side's
 # CPU, which depends on the timing of both sides (run.sh's repetitions of one server differ by up to 2×).
@@ -16,10 +17,11 @@
 # ping-pong, servers started with setsid and stopped by their process group (their own PID).
 set -euo pipefail
 REPS=3 WARMUP=4 SECONDS_MEASURED=5 PORT=19800
-HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-BIN="$HERE/../../shared/bench/build/bin"
+REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+BENCH="$REPO/../shared/bench"
 while (($#)); do
     case $1 in
+        --bench) BENCH=$2; shift 2 ;;
         -r) REPS=$2; shift 2 ;;
         -w) WARMUP=$2; shift 2 ;;
         -d) SECONDS_MEASURED=$2; shift 2 ;;
@@ -27,8 +29,9 @@ while (($#)); do
         *) break ;;
     esac
 done
-(($#)) || { echo "cpu-split.sh: no server (NAME='COMMAND {port}')" >&2; exit 2; }
-[[ -x $BIN/loadgen ]] || { echo "cpu-split.sh: $BIN/loadgen is not built (run ../shared/bench/build.sh)" >&2; exit 2; }
+(($#)) || { echo "cpu-split.sh: no server (NAME=COMMAND)" >&2; exit 2; }
+LOADGEN="$BENCH/build/bin/loadgen"
+[[ -x $LOADGEN ]] || { echo "cpu-split.sh: build the bench first ($BENCH/build.sh)" >&2; exit 2; }
 for v in REPS WARMUP SECONDS_MEASURED; do
     [[ ${!v} =~ ^[0-9]+$ && ${!v} -ge 1 ]] || { echo "cpu-split.sh: $v must be a positive number" >&2; exit 2; }
 done
@@ -54,7 +57,9 @@ for ((rep = 1; rep <= REPS; rep++)); do
         name=${entry%%=*} template=${entry#*=}
         [[ $template == *"{port}"* ]] || { echo "cpu-split.sh: $name: the command has no {port}" >&2; exit 2; }
         PORT=$((PORT + 1))
-        setsid taskset -c 0 bash -c "exec ${template//\{port\}/$PORT}" >"/tmp/cpu-split-$name.log" 2>&1 </dev/null &
+        cmd=${template//\{port\}/$PORT}
+        cmd=${cmd//\{life\}/$((WARMUP + SECONDS_MEASURED + 30))} # outlives the measurement; stopped by its group
+        setsid taskset -c 0 bash -c "exec $cmd" >"/tmp/cpu-split-$name.log" 2>&1 </dev/null &
         SERVER=$!
         up=0
         for _ in $(seq 300); do
@@ -64,7 +69,7 @@ for ((rep = 1; rep <= REPS; rep++)); do
         done
         ((up)) || { echo "cpu-split.sh: $name did not listen on $PORT (/tmp/cpu-split-$name.log)" >&2; stop; continue; }
         out=$(mktemp)
-        taskset -c 1 "$BIN/loadgen" 127.0.0.1 "$PORT" 50 64 $((SECONDS_MEASURED + 2)) 1 "$WARMUP" >"$out" &
+        taskset -c 1 "$LOADGEN" 127.0.0.1 "$PORT" 50 64 $((SECONDS_MEASURED + 2)) 1 "$WARMUP" >"$out" &
         client=$!
         sleep "$((WARMUP + 1))"
         read -r u0 s0 < <(ticks "$SERVER"); t0=$(date +%s%N)

@@ -196,10 +196,11 @@ internal sealed class DescriptorIo
 
     /// <summary>
     /// One non-blocking vectored write of up to <see cref="Libc.MaxIovecs"/> segments of
-    /// <paramref name="data"/> (sendmsg on a socket, writev on anything else): the bytes written, or -1 when
-    /// it would block. <paramref name="pins"/> holds the segments' pins across the call.
+    /// <paramref name="data"/> (sendmsg on a socket, writev on anything else; one segment is a
+    /// <see cref="TryWrite(ReadOnlySpan{byte})"/>): the bytes written, or -1 when it would block.
+    /// <paramref name="pins"/> holds the segments' pins across the call.
     /// </summary>
-    /// <exception cref="SocketException">sendmsg (or send, for one segment) failed.</exception>
+    /// <exception cref="SocketException">sendmsg (or send) failed.</exception>
     /// <exception cref="IOException">writev (or write) failed; <see cref="Exception.HResult"/> is the errno.</exception>
     /// <exception cref="ObjectDisposedException">The handle is closed.</exception>
     public unsafe int TryWriteVectored(in ReadOnlySequence<byte> data, MemoryHandle[] pins)

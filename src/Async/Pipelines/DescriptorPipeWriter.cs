@@ -12,8 +12,8 @@ namespace EporeX;
 /// <summary>
 /// A <see cref="DescriptorPipe"/>'s output: a <see cref="PipeWriter"/> that sends what is flushed itself,
 /// with one vectored system call of up to <see cref="Libc.MaxIovecs"/> blocks (sendmsg on a socket, writev
-/// on anything else; send or write when it is one block; no copy, no call per block), instead of a second <see cref="Pipe"/> and a send loop
-/// reading it: a flush costs no state machine and no pipe of its own.
+/// on anything else; send or write when it is one block; no copy, no call per block), instead of a second
+/// <see cref="Pipe"/> and a send loop reading it: a flush costs no state machine and no pipe of its own.
 /// </summary>
 /// <remarks>
 /// <para>One party at a time holds the send (<see cref="_sending"/>). Unless sends are deferred, the flushing
